@@ -1,0 +1,160 @@
+"""The Harmony Music integration: keeps a self-hosted music library in step with Spotify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import aiohttp
+from homeassistant.const import CONF_ACCESS_TOKEN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+from homeassistant.helpers.typing import ConfigType
+
+from .clients.beets import BeetsClient
+from .clients.plex import PlexClient
+from .clients.slskd import SlskdClient
+from .clients.spotify import SpotifyClient
+from .const import (
+    CONF_BEETS_CONFIG,
+    CONF_BEETS_DIRECTORY,
+    CONF_BEETS_LIBRARY,
+    CONF_PLEX_TOKEN,
+    CONF_PLEX_URL,
+    CONF_PLEX_VERIFY_SSL,
+    CONF_SLSKD_API_KEY,
+    CONF_SLSKD_URL,
+    DOMAIN,
+)
+from .data import HarmonyConfigEntry, HarmonyData
+from .services import async_setup_services
+from .spotify_urls import spotify_api_url
+from .store import Store, StoreCorruptError, StoreError, StoreLockedError
+from .workers.matching import MatchingWorker
+
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once, whatever entries exist."""
+    async_setup_services(hass)
+    return True
+
+
+def database_path(hass: HomeAssistant, entry_id: str) -> Path:
+    """Where an entry's SQLite database lives (one file, one writer, per entry)."""
+    return Path(hass.config.path(".storage", f"{DOMAIN}.{entry_id}.db"))
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> bool:
+    """Set up Harmony Music from a config entry."""
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    oauth_session = OAuth2Session(hass, entry, implementation)
+    try:
+        await oauth_session.async_ensure_token_valid()
+    except aiohttp.ClientResponseError as err:
+        if 400 <= err.status < 500:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="spotify_auth_failed"
+            ) from err
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="spotify_unavailable"
+        ) from err
+    except aiohttp.ClientError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="spotify_unavailable"
+        ) from err
+
+    async def access_token() -> str:
+        await oauth_session.async_ensure_token_valid()
+        return cast(str, oauth_session.token[CONF_ACCESS_TOKEN])
+
+    db_path = database_path(hass, entry.entry_id)
+    store = Store(db_path)
+    try:
+        await store.async_open()
+    except StoreLockedError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="database_locked",
+            translation_placeholders={"path": str(db_path)},
+        ) from err
+    except StoreCorruptError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="database_corrupt",
+            translation_placeholders={"path": str(db_path)},
+        ) from err
+    except StoreError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="database_error",
+            translation_placeholders={"path": str(db_path), "error": str(err)},
+        ) from err
+
+    session = async_get_clientsession(hass)
+    data = entry.data
+    matching = MatchingWorker(hass, entry, store)
+    entry.runtime_data = HarmonyData(
+        store=store,
+        spotify=SpotifyClient(session, access_token, base_url=spotify_api_url()),
+        plex=PlexClient(
+            data[CONF_PLEX_URL], data[CONF_PLEX_TOKEN], verify_ssl=data[CONF_PLEX_VERIFY_SSL]
+        ),
+        slskd=SlskdClient(session, data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY]),
+        beets=BeetsClient(
+            Path(data[CONF_BEETS_LIBRARY]),
+            Path(data[CONF_BEETS_DIRECTORY]),
+            config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
+        ),
+        matching=matching,
+    )
+    try:
+        await matching.async_prepare()
+    except StoreError as err:
+        await store.async_close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="database_error",
+            translation_placeholders={"path": str(db_path), "error": str(err)},
+        ) from err
+    matching.attach(
+        entry.async_create_background_task(
+            hass, matching.run(), f"{DOMAIN} matching worker {entry.entry_id}"
+        )
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> bool:
+    """Stop the workers, then close the database."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        runtime = entry.runtime_data
+        await runtime.matching.async_stop()
+        await runtime.plex.async_close()
+        await runtime.store.async_close()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> None:
+    """Delete the entry's database when the user removes the integration."""
+    db_path = database_path(hass, entry.entry_id)
+
+    def remove_files() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+
+    await hass.async_add_executor_job(remove_files)

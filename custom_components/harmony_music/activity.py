@@ -1,0 +1,55 @@
+"""The activity feed: every notable happening is a stored row and an event for automations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .const import LOGGER
+from .store import Store, StoreError
+
+# Every activity type the integration emits; the event entity declares exactly these.
+ACTIVITY_TYPES: Final = [
+    "matching_batch",
+    "matching_failed",
+    "download_failed",
+    "scan_failed",
+    "soulseek_low_quality",
+    "autosync_completed",
+]
+
+
+@dataclass(frozen=True)
+class ActivityEvent:
+    """One activity entry as sent to entities."""
+
+    type: str
+    status: str
+    details: dict[str, Any]
+
+
+@callback
+def activity_signal(entry_id: str) -> str:
+    """Dispatcher signal carrying an entry's activity."""
+    return f"harmony_music_activity_{entry_id}"
+
+
+async def async_record_activity(
+    hass: HomeAssistant,
+    entry_id: str,
+    store: Store,
+    activity_type: str,
+    status: str,
+    details: dict[str, Any],
+) -> None:
+    """Store an activity row, then announce it; a store failure is logged, never raised."""
+    try:
+        await store.add_activity(activity_type, status, details)
+    except StoreError as err:
+        LOGGER.warning("Could not record %s activity: %s", activity_type, err)
+    async_dispatcher_send(
+        hass, activity_signal(entry_id), ActivityEvent(activity_type, status, details)
+    )

@@ -1,0 +1,1 @@
+"""Thin async clients for the remote services; they know HTTP, not Home Assistant entities."""

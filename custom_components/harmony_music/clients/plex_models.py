@@ -1,0 +1,133 @@
+"""Plain data the Plex client returns, so callers never touch plexapi objects on the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import re
+from typing import Any
+from xml.etree.ElementTree import Element
+
+_ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PlexIdentity:
+    """Who the server is."""
+
+    machine_identifier: str
+    friendly_name: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlexSection:
+    """A music library section (Plex type "artist")."""
+
+    key: str
+    title: str
+    uuid: str | None = None
+    locations: tuple[str, ...] = ()
+    refreshing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlexLibraryStats:
+    """How many artists, albums and tracks a music section holds."""
+
+    artists: int
+    albums: int
+    tracks: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlexTrack:
+    """One track of a music section as the matching engine needs it."""
+
+    rating_key: str
+    title: str
+    artist: str
+    album: str
+    album_artist: str
+    duration_ms: int | None
+    file_paths: tuple[str, ...]
+    added_at: datetime | None
+    updated_at: datetime | None
+    guids: tuple[str, ...]
+    isrc: str | None
+    year: int | None = None
+    track_no: int | None = None
+    disc_no: int | None = None
+
+    @property
+    def file_path(self) -> str | None:
+        """The first file of the track (Plex may hold several versions)."""
+        return self.file_paths[0] if self.file_paths else None
+
+    def as_candidate(self) -> dict[str, Any]:
+        """The library candidate shape of the matching engine."""
+        return {
+            "kind": "library",
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "duration_ms": self.duration_ms,
+            "isrc": self.isrc,
+        }
+
+
+def _int(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _time(value: str | None) -> datetime | None:
+    seconds = _int(value)
+    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
+
+
+def isrc_from_guids(guids: tuple[str, ...]) -> str | None:
+    """An ISRC carried by a guid (``isrc://CODE``); Plex's own agents do not add one."""
+    for guid in guids:
+        scheme, _, value = guid.partition("://")
+        if scheme.lower() == "isrc" and _ISRC_RE.match(value.strip().upper()):
+            return value.strip().upper()
+    return None
+
+
+def track_from_xml(elem: Element) -> PlexTrack:
+    """Build a track from a ``<Track>`` element of a Plex listing.
+
+    Reading the XML directly is an order of magnitude cheaper than building plexapi objects
+    and never triggers plexapi's per-item reloads of missing attributes.
+    """
+    attrs = elem.attrib
+    album_artist = attrs.get("grandparentTitle", "")
+    guids = tuple(g.attrib["id"] for g in elem.iter("Guid") if g.attrib.get("id"))
+    paths = tuple(
+        part.attrib["file"]
+        for media in elem.iter("Media")
+        for part in media.iter("Part")
+        if part.attrib.get("file")
+    )
+    return PlexTrack(
+        rating_key=attrs.get("ratingKey", ""),
+        title=attrs.get("title", ""),
+        # originalTitle is the track artist when it differs from the album artist.
+        artist=attrs.get("originalTitle") or album_artist,
+        album=attrs.get("parentTitle", ""),
+        album_artist=album_artist,
+        duration_ms=_int(attrs.get("duration")),
+        file_paths=paths,
+        added_at=_time(attrs.get("addedAt")),
+        updated_at=_time(attrs.get("updatedAt")),
+        guids=guids,
+        isrc=isrc_from_guids(guids),
+        year=_int(attrs.get("parentYear") or attrs.get("year")),
+        track_no=_int(attrs.get("index")),
+        disc_no=_int(attrs.get("parentIndex")),
+    )

@@ -1,0 +1,75 @@
+"""Constants of the Harmony Music integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "harmony_music"
+LOGGER = logging.getLogger(__package__)
+
+# Spotify OAuth2 scopes: playlists (owned, followed, private, collaborative) and saved tracks.
+SPOTIFY_SCOPES: Final = [
+    "user-read-private",
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "user-library-read",
+]
+
+# Config entry data keys (connection settings, changed by reconfigure).
+CONF_PLEX_URL: Final = "plex_url"
+CONF_PLEX_TOKEN: Final = "plex_token"
+CONF_PLEX_VERIFY_SSL: Final = "plex_verify_ssl"
+CONF_PLEX_SECTION: Final = "plex_section"
+CONF_SLSKD_URL: Final = "slskd_url"
+CONF_SLSKD_API_KEY: Final = "slskd_api_key"
+CONF_SLSKD_DOWNLOADS_DIR: Final = "slskd_downloads_dir"
+CONF_BEETS_LIBRARY: Final = "beets_library"
+CONF_BEETS_DIRECTORY: Final = "beets_directory"
+CONF_BEETS_CONFIG: Final = "beets_config"
+
+# Options (tuning, applied at the next worker cycle without a reload).
+OPT_SYNC_WORKER_CONCURRENCY: Final = "sync_worker_concurrency"
+OPT_SYNC_POLL_INTERVAL: Final = "sync_poll_interval"
+OPT_SYNC_POLL_INTERVAL_IDLE: Final = "sync_poll_interval_idle"
+OPT_MATCHING_BATCH_SIZE: Final = "matching_worker_batch_size"
+OPT_MATCHING_THRESHOLD: Final = "matching_confidence_threshold"
+OPT_SCAN_INTERVAL: Final = "scan_worker_interval_seconds"
+OPT_SCAN_INCREMENTAL: Final = "scan_worker_incremental"
+OPT_AUTOSYNC_TIME: Final = "autosync_time"
+OPT_AUTOSYNC_MIN_BITRATE: Final = "autosync_min_bitrate"
+OPT_AUTOSYNC_FORMATS: Final = "autosync_preferred_formats"
+OPT_SKIP_THRESHOLD: Final = "skip_threshold"
+
+AUDIO_FORMATS: Final = ["flac", "mp3", "m4a", "aac", "ogg", "opus", "wav", "alac", "aiff"]
+
+DEFAULT_OPTIONS: Final[dict[str, object]] = {
+    OPT_SYNC_WORKER_CONCURRENCY: 2,
+    OPT_SYNC_POLL_INTERVAL: 2.0,
+    OPT_SYNC_POLL_INTERVAL_IDLE: 30.0,
+    OPT_MATCHING_BATCH_SIZE: 50,
+    OPT_MATCHING_THRESHOLD: 0.8,
+    OPT_SCAN_INTERVAL: 900,
+    OPT_SCAN_INCREMENTAL: True,
+    OPT_AUTOSYNC_TIME: "03:00:00",
+    OPT_AUTOSYNC_MIN_BITRATE: 256,
+    OPT_AUTOSYNC_FORMATS: ["flac", "mp3"],
+    OPT_SKIP_THRESHOLD: 3,
+}
+
+# Ranges of the numeric options: (min, max, step).
+OPTION_RANGES: Final[dict[str, tuple[float, float, float]]] = {
+    OPT_SYNC_WORKER_CONCURRENCY: (1, 8, 1),
+    OPT_SYNC_POLL_INTERVAL: (0.5, 60, 0.5),
+    OPT_SYNC_POLL_INTERVAL_IDLE: (5, 600, 1),
+    OPT_MATCHING_BATCH_SIZE: (1, 1000, 1),
+    OPT_MATCHING_THRESHOLD: (0.5, 1.0, 0.01),
+    OPT_SCAN_INTERVAL: (60, 86400, 60),
+    OPT_AUTOSYNC_MIN_BITRATE: (64, 1411, 1),
+    OPT_SKIP_THRESHOLD: (1, 20, 1),
+}
+
+DB_FILENAME: Final = "harmony_music.db"
+
+JOB_TYPE_MATCHING: Final = "matching"
+JOB_TYPE_DOWNLOAD: Final = "download"

@@ -1,0 +1,1 @@
+"""Pure domain logic: no Home Assistant import may appear in this package."""

@@ -1,0 +1,235 @@
+"""Actions of Harmony Music, registered once in async_setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from .const import DOMAIN, JOB_TYPE_DOWNLOAD, JOB_TYPE_MATCHING
+from .data import HarmonyConfigEntry
+from .store import Job, StoreError
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_SPOTIFY_TRACK = "spotify_track"
+ATTR_CANDIDATES = "candidates"
+ATTR_WAIT = "wait"
+ATTR_TIMEOUT = "timeout"
+ATTR_JOB_ID = "job_id"
+ATTR_TYPE = "type"
+ATTR_STATE = "state"
+ATTR_LIMIT = "limit"
+
+SERVICE_MATCH = "match"
+SERVICE_LIST_JOBS = "list_jobs"
+SERVICE_LIST_ACTIVITY = "list_activity"
+SERVICE_RETRY_JOB = "retry_job"
+SERVICE_CANCEL_JOB = "cancel_job"
+
+JOB_STATES = ["queued", "running", "completed", "failed", "invalid_payload", "cancelled"]
+
+ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+
+MATCH_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Required(ATTR_SPOTIFY_TRACK): dict,
+        vol.Required(ATTR_CANDIDATES): [dict],
+        vol.Optional(ATTR_WAIT, default=False): cv.boolean,
+        vol.Optional(ATTR_TIMEOUT, default=30): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=300)
+        ),
+    }
+)
+LIST_JOBS_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Optional(ATTR_TYPE): vol.In([JOB_TYPE_MATCHING, JOB_TYPE_DOWNLOAD]),
+        vol.Optional(ATTR_STATE): vol.All(cv.ensure_list, [vol.In(JOB_STATES)]),
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
+    }
+)
+LIST_ACTIVITY_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Optional(ATTR_TYPE): cv.string,
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
+    }
+)
+JOB_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_JOB_ID): vol.Coerce(int)})
+
+
+def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> HarmonyConfigEntry:
+    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry: HarmonyConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    return entry
+
+
+def _database_error(err: StoreError) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="database_error_action",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def job_as_dict(job: Job, *, with_payload: bool = False) -> dict[str, Any]:
+    """A job as action response data (JSON-safe)."""
+    data: dict[str, Any] = {
+        "id": job.id,
+        "type": job.type,
+        "state": job.state,
+        "priority": job.priority,
+        "attempts": job.attempts,
+        "last_error": job.last_error,
+        "result": job.result,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+    if with_payload:
+        data["payload"] = job.payload
+    return data
+
+
+async def _async_match(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    worker = entry.runtime_data.matching
+    payload = {
+        ATTR_SPOTIFY_TRACK: call.data[ATTR_SPOTIFY_TRACK],
+        ATTR_CANDIDATES: call.data[ATTR_CANDIDATES],
+    }
+    try:
+        job, created = await worker.async_submit(payload)
+        if call.data[ATTR_WAIT]:
+            job = await worker.async_wait(job.id, call.data[ATTR_TIMEOUT]) or job
+    except StoreError as err:
+        raise _database_error(err) from err
+    response: dict[str, Any] = {"job_id": job.id, "created": created, "state": job.state}
+    if job.state == "invalid_payload":
+        response["reason"] = job.last_error
+    if job.state == "completed" and job.result is not None:
+        response["matches"] = job.result.get("matches", [])
+        response["best_index"] = job.result.get("best_index")
+    return response
+
+
+async def _async_list_jobs(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    try:
+        jobs = await entry.runtime_data.store.list_jobs(
+            type=call.data.get(ATTR_TYPE),
+            states=call.data.get(ATTR_STATE),
+            limit=call.data[ATTR_LIMIT],
+        )
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {"jobs": [job_as_dict(job, with_payload=True) for job in jobs]}
+
+
+async def _async_list_activity(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    try:
+        rows = await entry.runtime_data.store.list_activity(
+            type=call.data.get(ATTR_TYPE), limit=call.data[ATTR_LIMIT]
+        )
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {
+        "activity": [
+            {
+                "id": row.id,
+                "ts": row.ts.isoformat(),
+                "type": row.type,
+                "status": row.status,
+                "details": row.details,
+            }
+            for row in rows
+        ]
+    }
+
+
+async def _async_change_job(call: ServiceCall, *, cancel: bool) -> None:
+    entry = _loaded_entry(call.hass, call)
+    store = entry.runtime_data.store
+    job_id = call.data[ATTR_JOB_ID]
+    try:
+        job = await store.get_job(job_id)
+        if job is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="job_not_found",
+                translation_placeholders={"job_id": str(job_id)},
+            )
+        changed = await (store.cancel_job(job_id) if cancel else store.retry_job(job_id))
+    except StoreError as err:
+        raise _database_error(err) from err
+    if not changed:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="job_cannot_cancel" if cancel else "job_cannot_retry",
+            translation_placeholders={"job_id": str(job_id), "state": job.state},
+        )
+    if not cancel and job.type == JOB_TYPE_MATCHING:
+        entry.runtime_data.matching.wake()
+
+
+async def _async_retry_job(call: ServiceCall) -> None:
+    await _async_change_job(call, cancel=False)
+
+
+async def _async_cancel_job(call: ServiceCall) -> None:
+    await _async_change_job(call, cancel=True)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every action of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_MATCH,
+        _async_match,
+        schema=MATCH_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_JOBS,
+        _async_list_jobs,
+        schema=LIST_JOBS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_ACTIVITY,
+        _async_list_activity,
+        schema=LIST_ACTIVITY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_RETRY_JOB, _async_retry_job, schema=JOB_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CANCEL_JOB, _async_cancel_job, schema=JOB_SCHEMA
+    )

@@ -1,0 +1,1 @@
+"""Long-running asyncio workers (downloads, matching) and their shared heartbeat/metrics."""

@@ -1,0 +1,104 @@
+"""Shared fixtures. Importing custom_components first makes our package win over the harness's."""
+
+from __future__ import annotations
+
+import custom_components  # noqa: F401  (must precede the harness's own custom_components)
+
+# isort: split
+import time
+from typing import Any
+
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.harmony_music.const import (
+    CONF_BEETS_CONFIG,
+    CONF_BEETS_DIRECTORY,
+    CONF_BEETS_LIBRARY,
+    CONF_PLEX_SECTION,
+    CONF_PLEX_TOKEN,
+    CONF_PLEX_URL,
+    CONF_PLEX_VERIFY_SSL,
+    CONF_SLSKD_API_KEY,
+    CONF_SLSKD_DOWNLOADS_DIR,
+    CONF_SLSKD_URL,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load our integration in every test that runs a Home Assistant."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+        # Each test gets its own config dir, so databases never leak between tests.
+        hass = request.getfixturevalue("hass")
+        hass.config.config_dir = str(request.getfixturevalue("tmp_path"))
+
+
+CLIENT_ID = "test-client-id"
+CLIENT_SECRET = "test-client-secret"
+
+
+def entry_data(tmp_dir: str = "/tmp") -> dict[str, Any]:
+    """Config entry data as the config flow stores it."""
+    return {
+        "auth_implementation": DOMAIN,
+        "token": {
+            "access_token": "test-access-token",
+            "refresh_token": "test-refresh-token",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "expires_at": time.time() + 3600,
+            "scope": "user-library-read playlist-read-private",
+        },
+        CONF_PLEX_URL: "http://plex.local:32400",
+        CONF_PLEX_TOKEN: "plex-secret-token",
+        CONF_PLEX_VERIFY_SSL: True,
+        CONF_PLEX_SECTION: "1",
+        CONF_SLSKD_URL: "http://user:pass@slskd.local:5030",
+        CONF_SLSKD_API_KEY: "slskd-secret-key",
+        CONF_SLSKD_DOWNLOADS_DIR: f"{tmp_dir}/downloads",
+        CONF_BEETS_LIBRARY: f"{tmp_dir}/beets/library.db",
+        CONF_BEETS_DIRECTORY: f"{tmp_dir}/music",
+        CONF_BEETS_CONFIG: None,
+    }
+
+
+@pytest.fixture
+async def setup_credentials(hass: HomeAssistant) -> None:
+    """Application credentials for the Spotify OAuth2 implementation."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+    )
+
+
+@pytest.fixture
+def mock_config_entry(tmp_path: Any) -> MockConfigEntry:
+    """A Harmony Music entry for the account 'harmony_user'."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Harmony User",
+        unique_id="harmony_user",
+        data=entry_data(str(tmp_path)),
+        options=dict(DEFAULT_OPTIONS),
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, setup_credentials: None, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The entry, set up and loaded."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

@@ -1,0 +1,1 @@
+"""Loopback simulators of slskd, Plex and Spotify for tests and local development."""
