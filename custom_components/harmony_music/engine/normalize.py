@@ -1,0 +1,61 @@
+"""Text normalisation shared by the matcher: case, diacritics, scripts, punctuation."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+_AMP = re.compile(r"\s*(?:&|\+)\s*")
+_APOSTROPHES = re.compile("[\u2019'`\u00b4]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_THE_SUFFIX = re.compile(r"^(.*),\s*the$", re.IGNORECASE)
+_PT = re.compile(r"\bpt\b")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case ASCII with '&'/'+' as 'and', no punctuation, single spaces."""
+    if not text:
+        return ""
+    if not text.isascii():  # the common ASCII case skips the costly transliteration
+        text = unidecode(unicodedata.normalize("NFKC", text))
+    # Each step runs only when its character is present: fold is on the hot path of a diff.
+    if "," in text:
+        match = _THE_SUFFIX.match(text.strip())
+        if match:  # "Beatles, The" -> "The Beatles"
+            text = f"the {match.group(1)}"
+    if "&" in text or "+" in text:
+        text = _AMP.sub(" and ", text)
+    text = text.lower()
+    if "'" in text or "`" in text:
+        text = _APOSTROPHES.sub("", text)
+    text = _NON_ALNUM.sub(" ", text).strip()
+    return _PT.sub("part", text) if "pt" in text else text
+
+
+def drop_article(text: str) -> str:
+    """Folded text without a leading 'the'/'a'."""
+    if text.startswith("the "):
+        return text[4:]
+    if text.startswith("a ") and len(text) > 6:
+        return text[2:]
+    return text
+
+
+def compact(text: str) -> str:
+    """Folded text without article and spaces: 'R.E.M.' == 'REM', 'Dinosaur Jr.' == 'Dinosaur Jr'."""
+    return drop_article(fold(text)).replace(" ", "")
+
+
+def is_non_latin(text: str) -> bool:
+    """Whether the text has letters outside the Latin script (where transliteration may fail)."""
+    if text.isascii():
+        return False
+    for char in text:
+        code = ord(char)
+        if char.isalpha() and code > 0x24F and not 0x1E00 <= code <= 0x1EFF:
+            return True
+    return False
