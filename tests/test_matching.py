@@ -74,8 +74,13 @@ SOULSEEK = [
 
 
 def track(n: int) -> dict[str, Any]:
-    """A distinct Spotify track per n, with its own library copy as the only candidate."""
+    """A distinct Spotify track per n (see copy_of)."""
     return {**LULLABY, "id": f"track{n:04d}", "name": f"Lullaby {n}"}
+
+
+def copy_of(n: int) -> list[dict[str, Any]]:
+    """The library copy of track(n) among another song."""
+    return [LIBRARY[0], {**LIBRARY[1], "title": f"Lullaby {n}"}]
 
 
 async def match(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> dict[str, Any]:
@@ -191,7 +196,9 @@ async def test_runtime_error_fails_one_job_and_worker_goes_on(
             hass, init_integration, spotify_track=LULLABY, candidates=LIBRARY, wait=True
         )
     assert failed["state"] == "failed"
-    ok = await match(hass, init_integration, spotify_track=track(1), candidates=LIBRARY, wait=True)
+    ok = await match(
+        hass, init_integration, spotify_track=track(1), candidates=copy_of(1), wait=True
+    )
     assert ok["state"] == "completed"
     store = init_integration.runtime_data.store
     failures = await store.list_activity(type="matching_failed")
@@ -211,7 +218,7 @@ async def test_batches_follow_the_option_and_each_writes_activity(
     store = Store(database_path(hass, mock_config_entry.entry_id))
     await store.async_open()
     for n in range(5):
-        payload = {"spotify_track": track(n), "candidates": LIBRARY}
+        payload = {"spotify_track": track(n), "candidates": copy_of(n)}
         await store.enqueue_job("matching", payload, dedupe_key=payload_dedupe_key(payload))
     await store.async_close()
 
@@ -237,7 +244,7 @@ async def test_restart_mid_batch_resumes_without_duplicates(
     store = Store(database_path(hass, mock_config_entry.entry_id))
     await store.async_open()
     for n in range(3):
-        payload = {"spotify_track": track(n), "candidates": LIBRARY}
+        payload = {"spotify_track": track(n), "candidates": copy_of(n)}
         await store.enqueue_job("matching", payload, dedupe_key=payload_dedupe_key(payload))
     claimed = await store.claim_jobs("matching", 2)  # "crash" with two jobs running
     assert len(claimed) == 2

@@ -227,9 +227,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=LIST_ACTIVITY_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_RETRY_JOB, _async_retry_job, schema=JOB_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_JOB, _async_cancel_job, schema=JOB_SCHEMA
-    )
+    hass.services.async_register(DOMAIN, SERVICE_RETRY_JOB, _async_retry_job, schema=JOB_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_CANCEL_JOB, _async_cancel_job, schema=JOB_SCHEMA)

@@ -431,7 +431,7 @@ class LibraryIndex:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
         found: dict[int, None] = {}
         ids = track.get("external_ids")
-        isrc = _str(ids.get("isrc")).upper().replace("-", "") if _is_mapping(ids) else ""
+        isrc = _str(ids.get("isrc")).upper().replace("-", "") if isinstance(ids, Mapping) else ""
         for index in self._by_isrc.get(isrc, []) if isrc else []:
             found[index] = None
         key = _title_key(_str(track.get("name")))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum

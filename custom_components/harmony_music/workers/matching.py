@@ -108,7 +108,7 @@ def score_jobs(jobs: Sequence[Job], threshold: float) -> list[ScoredJob]:
             outcomes.append(ScoredJob(job, invalid_reason=str(err)))
             continue
         try:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for index, candidate in enumerate(payload.candidates):
                 details = score_details(payload.track, candidate)
                 if details.score >= threshold:
@@ -122,9 +122,7 @@ def score_jobs(jobs: Sequence[Job], threshold: float) -> list[ScoredJob]:
                         }
                     )
             rows.sort(key=lambda row: row["score"], reverse=True)
-            outcomes.append(
-                ScoredJob(job, payload, tuple(rows), evaluated=len(payload.candidates))
-            )
+            outcomes.append(ScoredJob(job, payload, tuple(rows), evaluated=len(payload.candidates)))
         except Exception as err:  # noqa: BLE001 - reported per job, the batch goes on
             outcomes.append(ScoredJob(job, payload, error=f"{type(err).__name__}: {err}"))
     return outcomes

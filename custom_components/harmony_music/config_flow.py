@@ -1,0 +1,401 @@
+"""Config flow: Spotify (OAuth2) → Plex → slskd → beets; reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+    TimeSelector,
+)
+import voluptuous as vol
+
+from .clients.beets import BeetsClient
+from .clients.errors import BeetsError, CannotConnectError, InvalidAuthError
+from .clients.plex import PlexClient
+from .clients.slskd import SlskdClient
+from .clients.spotify import SpotifyClient
+from .const import (
+    AUDIO_FORMATS,
+    CONF_BEETS_CONFIG,
+    CONF_BEETS_DIRECTORY,
+    CONF_BEETS_LIBRARY,
+    CONF_PLEX_SECTION,
+    CONF_PLEX_TOKEN,
+    CONF_PLEX_URL,
+    CONF_PLEX_VERIFY_SSL,
+    CONF_SLSKD_API_KEY,
+    CONF_SLSKD_DOWNLOADS_DIR,
+    CONF_SLSKD_URL,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    OPT_AUTOSYNC_FORMATS,
+    OPT_AUTOSYNC_TIME,
+    OPT_SCAN_INCREMENTAL,
+    OPTION_RANGES,
+    SPOTIFY_SCOPES,
+)
+from .spotify_urls import spotify_api_url
+
+_LOGGER = logging.getLogger(__name__)
+URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+TEXT = TextSelector()
+PLEX_KEYS = (CONF_PLEX_URL, CONF_PLEX_TOKEN, CONF_PLEX_VERIFY_SSL)
+SLSKD_KEYS = (CONF_SLSKD_URL, CONF_SLSKD_API_KEY, CONF_SLSKD_DOWNLOADS_DIR)
+BEETS_KEYS = (CONF_BEETS_LIBRARY, CONF_BEETS_DIRECTORY, CONF_BEETS_CONFIG)
+
+
+def _plex_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_PLEX_URL, default=defaults.get(CONF_PLEX_URL, "")): URL,
+            vol.Required(CONF_PLEX_TOKEN, default=defaults.get(CONF_PLEX_TOKEN, "")): SECRET,
+            vol.Required(
+                CONF_PLEX_VERIFY_SSL, default=defaults.get(CONF_PLEX_VERIFY_SSL, True)
+            ): BooleanSelector(),
+        }
+    )
+
+
+def _slskd_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_SLSKD_URL, default=defaults.get(CONF_SLSKD_URL, "")): URL,
+            vol.Required(CONF_SLSKD_API_KEY, default=defaults.get(CONF_SLSKD_API_KEY, "")): SECRET,
+            vol.Required(
+                CONF_SLSKD_DOWNLOADS_DIR, default=defaults.get(CONF_SLSKD_DOWNLOADS_DIR, "")
+            ): TEXT,
+        }
+    )
+
+
+def _beets_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_BEETS_LIBRARY, default=defaults.get(CONF_BEETS_LIBRARY, "")): TEXT,
+            vol.Required(
+                CONF_BEETS_DIRECTORY, default=defaults.get(CONF_BEETS_DIRECTORY, "")
+            ): TEXT,
+            vol.Optional(
+                CONF_BEETS_CONFIG,
+                description={"suggested_value": defaults.get(CONF_BEETS_CONFIG)},
+            ): TEXT,
+        }
+    )
+
+
+async def validate_plex(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Errors by field and the server's music sections (key → title)."""
+    client = PlexClient(
+        data[CONF_PLEX_URL], data[CONF_PLEX_TOKEN], verify_ssl=data[CONF_PLEX_VERIFY_SSL]
+    )
+    try:
+        sections = await client.async_music_sections()
+    except CannotConnectError:
+        return {"base": "cannot_connect"}, {}
+    except InvalidAuthError:
+        return {"base": "invalid_auth"}, {}
+    except Exception:
+        _LOGGER.exception("Unexpected error talking to Plex")
+        return {"base": "unknown"}, {}
+    finally:
+        await client.async_close()
+    if not sections:
+        return {"base": "no_music_section"}, {}
+    return {}, {section.key: section.title for section in sections}
+
+
+async def validate_slskd(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
+    """Errors by field: the API answers, the key is accepted, the folder exists."""
+    client = SlskdClient(
+        async_get_clientsession(hass), data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY]
+    )
+    try:
+        await client.get_application()
+    except CannotConnectError:
+        return {"base": "cannot_connect"}
+    except InvalidAuthError:
+        return {"base": "invalid_auth"}
+    except Exception:
+        _LOGGER.exception("Unexpected error talking to slskd")
+        return {"base": "unknown"}
+    if not await hass.async_add_executor_job(Path(data[CONF_SLSKD_DOWNLOADS_DIR]).is_dir):
+        return {CONF_SLSKD_DOWNLOADS_DIR: "path_not_found"}
+    return {}
+
+
+def _beets_path_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    library_dir = Path(data[CONF_BEETS_LIBRARY]).parent
+    if not library_dir.is_dir() or not os.access(library_dir, os.W_OK):
+        return {CONF_BEETS_LIBRARY: "path_not_found"}
+    music = Path(data[CONF_BEETS_DIRECTORY])
+    if not music.is_dir() or not os.access(music, os.W_OK):
+        return {CONF_BEETS_DIRECTORY: "path_not_found"}
+    if data.get(CONF_BEETS_CONFIG) and not Path(data[CONF_BEETS_CONFIG]).is_file():
+        return {CONF_BEETS_CONFIG: "path_not_found"}
+    return {}
+
+
+async def validate_beets(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
+    """Errors by field: the paths are usable and beets runs with them."""
+    errors = await hass.async_add_executor_job(_beets_path_errors, data)
+    if errors:
+        return errors
+    client = BeetsClient(
+        Path(data[CONF_BEETS_LIBRARY]),
+        Path(data[CONF_BEETS_DIRECTORY]),
+        config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
+    )
+    try:
+        await client.async_version()
+    except BeetsError as err:
+        _LOGGER.warning("beets does not run: %s", err)
+        return {"base": "cannot_connect"}
+    except Exception:
+        _LOGGER.exception("Unexpected error running beets")
+        return {"base": "unknown"}
+    return {}
+
+
+class HarmonyMusicConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Set up Harmony Music."""
+
+    DOMAIN = DOMAIN
+    VERSION = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data: dict[str, Any] = {}
+        self._title = ""
+        self._sections: dict[str, str] = {}
+
+    @property
+    def logger(self) -> logging.Logger:
+        """Logger of the OAuth2 steps."""
+        return _LOGGER
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """Ask Spotify for the scopes we need."""
+        return {"scope": " ".join(SPOTIFY_SCOPES)}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> HarmonyMusicOptionsFlow:
+        """Options of an entry."""
+        return HarmonyMusicOptionsFlow()
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Identify the Spotify account, then go on to Plex (or finish a reauth)."""
+        access_token: str = data["token"]["access_token"]
+
+        async def token() -> str:
+            return access_token
+
+        client = SpotifyClient(
+            async_get_clientsession(self.hass), token, base_url=spotify_api_url()
+        )
+        try:
+            user = await client.current_user()
+        except Exception:
+            _LOGGER.exception("Could not read the Spotify account")
+            return self.async_abort(reason="connection_error")
+        await self.async_set_unique_id(user.id)
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=data)
+        self._abort_if_unique_id_configured()
+        self._data = dict(data)
+        self._title = user.display_name
+        return await self.async_step_plex()
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Spotify no longer accepts the token."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before sending the user to Spotify."""
+        if user_input is None:
+            return self.async_show_form(step_id="reauth_confirm")
+        return await self.async_step_user()
+
+    async def async_step_plex(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Plex server and token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors, self._sections = await validate_plex(user_input)
+            if not errors:
+                self._data.update(user_input)
+                return await self.async_step_plex_section()
+        return self.async_show_form(
+            step_id="plex", data_schema=_plex_schema(user_input or self._data), errors=errors
+        )
+
+    async def async_step_plex_section(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the music section."""
+        if user_input is not None:
+            self._data[CONF_PLEX_SECTION] = user_input[CONF_PLEX_SECTION]
+            if self.source == SOURCE_RECONFIGURE:
+                return self.async_update_reload_and_abort(
+                    self._get_reconfigure_entry(),
+                    data_updates={k: self._data[k] for k in (*PLEX_KEYS, CONF_PLEX_SECTION)},
+                )
+            return await self.async_step_slskd()
+        options = [SelectOptionDict(value=k, label=v) for k, v in self._sections.items()]
+        current = self._data.get(CONF_PLEX_SECTION)
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_PLEX_SECTION,
+                    default=current if current in self._sections else next(iter(self._sections)),
+                ): SelectSelector(SelectSelectorConfig(options=options))
+            }
+        )
+        return self.async_show_form(step_id="plex_section", data_schema=schema)
+
+    async def async_step_slskd(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """slskd URL, API key and the downloads folder."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await validate_slskd(self.hass, user_input)
+            if not errors:
+                self._data.update(user_input)
+                return await self.async_step_beets()
+        return self.async_show_form(
+            step_id="slskd", data_schema=_slskd_schema(user_input or {}), errors=errors
+        )
+
+    async def async_step_beets(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """beets library, music directory and optional config file."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await validate_beets(self.hass, user_input)
+            if not errors:
+                self._data.update({CONF_BEETS_CONFIG: None, **user_input})
+                return self.async_create_entry(
+                    title=self._title, data=self._data, options=dict(DEFAULT_OPTIONS)
+                )
+        return self.async_show_form(
+            step_id="beets", data_schema=_beets_schema(user_input or {}), errors=errors
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change Plex, slskd or beets settings."""
+        self._data = dict(self._get_reconfigure_entry().data)
+        return self.async_show_menu(
+            step_id="reconfigure",
+            menu_options=["reconfigure_plex", "reconfigure_slskd", "reconfigure_beets"],
+        )
+
+    async def async_step_reconfigure_plex(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New Plex server or token; then the section again."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors, self._sections = await validate_plex(user_input)
+            if not errors:
+                self._data.update(user_input)
+                return await self.async_step_plex_section()
+        return self.async_show_form(
+            step_id="reconfigure_plex",
+            data_schema=_plex_schema(user_input or self._data),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_slskd(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New slskd settings."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await validate_slskd(self.hass, user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    self._get_reconfigure_entry(), data_updates=user_input
+                )
+        return self.async_show_form(
+            step_id="reconfigure_slskd",
+            data_schema=_slskd_schema(user_input or self._data),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_beets(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New beets settings."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await validate_beets(self.hass, user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    self._get_reconfigure_entry(),
+                    data_updates={CONF_BEETS_CONFIG: None, **user_input},
+                )
+        return self.async_show_form(
+            step_id="reconfigure_beets",
+            data_schema=_beets_schema(user_input or self._data),
+            errors=errors,
+        )
+
+
+def _number(key: str) -> NumberSelector:
+    low, high, step = OPTION_RANGES[key]
+    return NumberSelector(
+        NumberSelectorConfig(min=low, max=high, step=step, mode=NumberSelectorMode.BOX)
+    )
+
+
+class HarmonyMusicOptionsFlow(OptionsFlow):
+    """Tuning; workers read the options each cycle, so saving needs no reload."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """All settings on one form."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        current = {**DEFAULT_OPTIONS, **self.config_entry.options}
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(key, default=current[key]): _number(key) for key in OPTION_RANGES
+        }
+        fields[vol.Required(OPT_SCAN_INCREMENTAL, default=current[OPT_SCAN_INCREMENTAL])] = (
+            BooleanSelector()
+        )
+        fields[vol.Required(OPT_AUTOSYNC_TIME, default=current[OPT_AUTOSYNC_TIME])] = TimeSelector()
+        fields[vol.Required(OPT_AUTOSYNC_FORMATS, default=current[OPT_AUTOSYNC_FORMATS])] = (
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=AUDIO_FORMATS, multiple=True, translation_key="audio_format"
+                )
+            )
+        )
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
