@@ -110,6 +110,9 @@ async def test_full_flow(
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await oauth(hass, hass_client_no_auth, aioclient_mock, result)
     assert result["step_id"] == "plex"
+    # The account is read with the fresh token.
+    token_provider = clients["spotify"].call_args.args[1]
+    assert await token_provider() == "access"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], PLEX)
     assert result["step_id"] == "plex_section"
     result = await hass.config_entries.flow.async_configure(
