@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 OPEN_STATES = ("queued", "running")
-SCHEMA_VERSION = 1
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE worker_jobs (
@@ -30,7 +29,6 @@ MIGRATIONS: list[str] = [
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at TEXT,
         last_error TEXT,
-        result TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
@@ -61,7 +59,10 @@ MIGRATIONS: list[str] = [
         failure_count INTEGER NOT NULL DEFAULT 0, last_attempt TEXT NOT NULL
     );
     CREATE TABLE artist_preferences (artist TEXT PRIMARY KEY, preference TEXT NOT NULL);
-    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    """,
+    # v2: jobs keep their result (matches found, files imported) for the actions to return.
+    """
+    ALTER TABLE worker_jobs ADD COLUMN result TEXT;
     """,
 ]
 
