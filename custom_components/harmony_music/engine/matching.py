@@ -407,19 +407,27 @@ class LibraryIndex:
         self._by_isrc: dict[str, list[int]] = defaultdict(list)
         self._by_title: dict[str, list[int]] = defaultdict(list)
         self._by_token: dict[str, list[int]] = defaultdict(list)
-        for index, item in enumerate(library):
-            if not _is_mapping(item):
-                self._keys.append("")
+        by_isrc, by_title, by_token, keys = (
+            self._by_isrc,
+            self._by_title,
+            self._by_token,
+            self._keys,
+        )
+        items: Sequence[object] = library  # entries are checked at run time, whatever the hints
+        for index, item in enumerate(items):  # the hot loop of a whole-library diff
+            if not isinstance(item, Mapping):
+                keys.append("")
                 continue
-            isrc = _str(item.get("isrc")).upper().replace("-", "")
-            if isrc:
-                self._by_isrc[isrc].append(index)
-            key = _title_key(_str(item.get("title")))
-            self._keys.append(key)
+            isrc = item.get("isrc")
+            if isrc and isinstance(isrc, str):
+                by_isrc[isrc.upper().replace("-", "")].append(index)
+            title = item.get("title")
+            key = _title_key(title) if isinstance(title, str) else ""
+            keys.append(key)
             if key:
-                self._by_title[key].append(index)
-                for token in set(key.split()):
-                    self._by_token[token].append(index)
+                by_title[key].append(index)
+                for token in key.split():
+                    by_token[token].append(index)
 
     def _candidate(self, index: int) -> CandidateFeatures | None:
         if index not in self._features:
