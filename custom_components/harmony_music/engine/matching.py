@@ -494,9 +494,12 @@ _KEY_STRIP = re.compile(
 )
 
 
+_KEY_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
+
+
 @lru_cache(maxsize=262144)
 def _title_key(title: str) -> str:
     """Blocking key: the folded title without version descriptors, features or article."""
-    if any(char in title for char in "([{-\u2013\u2014") or " f" in title.lower():
+    if _KEY_HINT.search(title):
         title = _KEY_STRIP.sub(" ", title)
     return drop_article(fold(title))

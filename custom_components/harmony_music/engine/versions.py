@@ -69,6 +69,7 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bsession\b|\brehearsal\b|\btake\b|\bouttake\b", "session"),
     ]
 ]
+_SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
 
 
@@ -106,8 +107,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     file names use " - " between artist and title, so their parser passes False.
     """
     text = raw or ""
-    lowered = text.lower()
-    if not any(char in text for char in "([{-\u2013\u2014") and " f" not in lowered:
+    if not _SPLIT_HINT.search(text):
         return ParsedTitle(fold(text), frozenset(), (), False)  # nothing to split off
     descriptors: list[str] = [m.group(1) for m in _BRACKETS.finditer(text)]
     text = _BRACKETS.sub(" ", text)
@@ -140,6 +140,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
 _LIVE_ALBUM = re.compile(r"\blive (at|in|from|on)\b|^live$|\blive$|\bunplugged\b|\bin concert\b")
 
 
+@lru_cache(maxsize=65536)
 def album_versions(album: str) -> frozenset[str]:
     """Version classes an album name implies for all its tracks (a live album's tracks are live)."""
     folded = fold(album)
