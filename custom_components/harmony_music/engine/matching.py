@@ -435,6 +435,17 @@ class LibraryIndex:
             self._features[index] = library_features(item) if _is_mapping(item) else None
         return self._features[index]
 
+    def _duration_gated(self, track: TrackFeatures, index: int) -> bool:
+        """The duration gate, checked on raw fields before any parsing (same rule as scoring)."""
+        item = self._library[index]
+        duration_ms = _num(item.get("duration_ms"))
+        if track.duration_s is None or duration_ms is None:
+            return False
+        if abs(track.duration_s - duration_ms / 1000) <= DURATION_GATE_S:
+            return False
+        isrc = _str(item.get("isrc")).upper().replace("-", "")
+        return not (track.isrc and isrc == track.isrc)
+
     def candidates(self, track: Mapping[str, Any]) -> list[int]:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
         found: dict[int, None] = {}
@@ -480,6 +491,8 @@ class LibraryIndex:
                 ]
             best: tuple[int, float] | None = None
             for index in positions:
+                if self._duration_gated(features, index):
+                    continue
                 value = details_from_features(features, self._candidate(index)).score
                 if value >= limit and (best is None or value > best[1]):
                     best = (index, value)
