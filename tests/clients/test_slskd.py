@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from custom_components.harmony_music.clients.errors import CannotConnectError, InvalidAuthError
+from custom_components.harmony_music.clients.errors import (
+    CannotConnectError,
+    InvalidAuthError,
+    NotFoundError,
+    NotLoggedInError,
+    RateLimitedError,
+)
 from custom_components.harmony_music.clients.http import RetryPolicy
-from custom_components.harmony_music.clients.slskd import SlskdClient
+from custom_components.harmony_music.clients.slskd import SearchBudget, SlskdClient
 from tests.simulators.slskd import SlskdSimulator
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01)
@@ -18,42 +25,212 @@ FAST = RetryPolicy(attempts=2, base_delay=0.01)
 
 @pytest.fixture
 async def sim(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[SlskdSimulator]:
-    simulator = SlskdSimulator(tmp_path)
+    simulator = SlskdSimulator(tmp_path / "downloads", time_scale=0.02, transfer_seconds=20)
     await simulator.start()
     yield simulator
     await simulator.stop()
 
 
-async def test_application_state(sim: SlskdSimulator) -> None:
+@pytest.fixture
+async def session() -> AsyncGenerator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+def client(sim: SlskdSimulator, session: aiohttp.ClientSession, **kwargs: object) -> SlskdClient:
+    return SlskdClient(session, sim.url, sim.api_key, policy=FAST, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_application_state(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
     """Version, login and shares as slskd reports them."""
-    async with aiohttp.ClientSession() as session:
-        app = await SlskdClient(session, sim.url, sim.api_key, policy=FAST).get_application()
-        assert app.version == "0.24.1"
-        assert app.server_connected
-        assert app.logged_in
-        assert app.shared_files == 1200
-        sim.logged_in = False
-        app = await SlskdClient(session, sim.url, sim.api_key, policy=FAST).get_application()
-        assert not app.logged_in
+    app = await client(sim, session).get_application()
+    assert app.version == "0.24.1"
+    assert app.server_connected
+    assert app.logged_in
+    assert app.shared_files == sum(len(p.files) for p in sim.peers)
+    sim.logged_in = False
+    assert not (await client(sim, session).get_application()).logged_in
 
 
-async def test_bad_key_and_faults(sim: SlskdSimulator) -> None:
-    """A wrong key is invalid auth; a 500 is retried; a hang times out into CannotConnect."""
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(InvalidAuthError):
-            await SlskdClient(session, sim.url, "wrong", policy=FAST).get_application()
-        sim.faults.add("GET /api/v0/application status=500 times=1")
-        assert (
-            await SlskdClient(session, sim.url, sim.api_key, policy=FAST).get_application()
-        ).logged_in
-        sim.faults.add("GET /api/v0/application kind=hang delay=1")
-        client = SlskdClient(session, sim.url, sim.api_key, timeout=0.2, policy=FAST)
-        with pytest.raises(CannotConnectError):
-            await client.get_application()
+async def test_search_collects_responses_over_time(
+    sim: SlskdSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Responses arrive from several peers; the search ends Completed and is deleted."""
+    slskd = client(sim, session)
+    responses = await slskd.search("cure lullaby", timeout_ms=15000, poll_interval=0.05)
+    assert {r.username for r in responses} == {"lossless_lover", "mp3_max", "scene_rips"}
+    files = [f for r in responses for f in r.files]
+    assert any(f.filename.endswith("05 - Lullaby.flac") and f.extension == "flac" for f in files)
+    assert all("lullaby" in f.filename.lower() for f in files)
+    candidate = responses[0].files[0].as_candidate(responses[0].username)
+    assert candidate["kind"] == "soulseek"
+    assert sim.searches == {}  # deleted when done
 
 
-async def test_unreachable(socket_enabled: None) -> None:
-    """Nothing listening: CannotConnectError, not a traceback."""
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(CannotConnectError):
-            await SlskdClient(session, "http://127.0.0.1:9", "k", policy=FAST).get_application()
+async def test_search_state_flags_and_budget(
+    sim: SlskdSimulator, session: aiohttp.ClientSession
+) -> None:
+    """A running search says InProgress; the budget holds the 35th search back."""
+    slskd = client(sim, session)
+    started = await slskd.start_search("phoenix 1901", timeout_ms=30000)
+    assert started.state == "InProgress"
+    assert not started.is_complete
+    with pytest.raises(NotFoundError):
+        await slskd.get_search("00000000-0000-0000-0000-000000000000")
+    await slskd.delete_search(started.id)
+
+    now = [0.0]
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    budget = SearchBudget(limit=34, window=220, clock=lambda: now[0], sleep=fake_sleep)
+    for _ in range(34):
+        await budget.acquire()
+    assert waits == []
+    await budget.acquire()
+    assert waits == [220.0]
+
+
+async def test_logged_out_and_bad_key(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
+    """Not logged in to Soulseek and a wrong key give their own errors."""
+    sim.logged_in = False
+    with pytest.raises(NotLoggedInError):
+        await client(sim, session).search("cure")
+    with pytest.raises(InvalidAuthError):
+        await SlskdClient(session, sim.url, "wrong", policy=FAST).get_application()
+
+
+async def test_download_lifecycle_writes_real_audio(
+    sim: SlskdSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Requested → … → Completed, Succeeded with growing bytes, and a decodable tagged file."""
+    import mutagen
+    import soundfile as sf
+
+    slskd = client(sim, session)
+    [response] = [
+        r
+        for r in await slskd.search("cure lullaby", poll_interval=0.05)
+        if r.username == "lossless_lover"
+    ]
+    file = response.files[0]
+    result = await slskd.enqueue_download(response.username, [file])
+    assert result.confirmed
+    [transfer] = result.enqueued
+    seen: list[str] = []
+    progress: list[int] = []
+    async with asyncio.timeout(10):
+        while not transfer.is_succeeded:
+            transfer = await slskd.get_download(response.username, transfer.id)
+            seen.append(transfer.state)
+            progress.append(transfer.bytes_transferred)
+            await asyncio.sleep(0.02)
+    assert seen[0] in ("Requested", "Queued, Remotely")
+    assert "InProgress" in seen
+    assert progress == sorted(progress)
+    assert [t.id for t in await slskd.list_downloads()] == [transfer.id]
+    local = sim.local_path(next(f for f in sim.peers[0].files if f.filename == file.filename))
+    assert local.parent.name == "The Cure - Disintegration (1989) [FLAC]"
+    info = sf.info(local)
+    assert abs(info.duration - file.length) < 1
+    tags = mutagen.File(local, easy=True)
+    assert tags["title"] == ["Lullaby"]
+    assert tags["artist"] == ["The Cure"]
+    await slskd.cancel_download(response.username, transfer.id, remove=True)
+    assert await slskd.list_downloads() == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "final"), [("reject", "Completed, Rejected"), ("error", "Completed, Errored")]
+)
+async def test_failing_transfers(
+    sim: SlskdSimulator, session: aiohttp.ClientSession, kind: str, final: str
+) -> None:
+    """Rejected and half-way errored transfers end failed; a stalled one never ends."""
+    sim.fail_transfers("Lovesong", kind)
+    sim.fail_transfers("Plainsong", "stall")
+    slskd = client(sim, session)
+    peer = sim.peers[0]
+    files = [f for f in peer.files if "Lovesong" in f.filename or "Plainsong" in f.filename]
+    from custom_components.harmony_music.clients.slskd import SlskdFile
+
+    wanted = [
+        SlskdFile(f.filename, f.size, "flac", None, 16, 44100, f.length, False) for f in files
+    ]
+    result = await slskd.enqueue_download(peer.username, wanted)
+    await asyncio.sleep(20 * 0.02 * 1.2)
+    states = {t.filename: t for t in await slskd.list_downloads()}
+    failed = next(t for name, t in states.items() if "Lovesong" in name)
+    stalled = next(t for name, t in states.items() if "Plainsong" in name)
+    assert failed.state == final
+    assert failed.is_failed
+    assert stalled.state == "InProgress"
+    assert stalled.percent_complete <= 50
+    assert len(result.enqueued) == 2
+
+
+async def test_legacy_enqueue_and_unknown_file(
+    sim: SlskdSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Before 0.24 enqueue answered an empty 201; a file the peer lacks is reported failed."""
+    from custom_components.harmony_music.clients.slskd import SlskdFile
+
+    slskd = client(sim, session)
+    missing = SlskdFile("nope\\x.mp3", 1, "mp3", 320, None, None, 100, False)
+    result = await slskd.enqueue_download("mp3_max", [missing])
+    assert result.confirmed
+    assert result.enqueued == ()
+    assert len(result.failed) == 1
+    sim.legacy_enqueue = True
+    real = sim.peers[1].files[0]
+    legacy = await slskd.enqueue_download(
+        "mp3_max", [SlskdFile(real.filename, real.size, "mp3", 320, None, None, real.length, False)]
+    )
+    assert not legacy.confirmed
+    assert len(await slskd.list_downloads()) == 1  # reconcile with the list, as the note says
+
+
+async def test_faults(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
+    """5xx retried; 429 honoured then given up; hang times out; unreachable is CannotConnect."""
+    sim.faults.add("GET /api/v0/application status=500 times=1")
+    assert (await client(sim, session).get_application()).logged_in
+    sim.faults.add("POST /api/v0/searches status=429 retry_after=0")
+    with pytest.raises(RateLimitedError):
+        await client(sim, session).start_search("cure")
+    sim.faults.clear()
+    sim.faults.add("GET /api/v0/application kind=hang delay=1")
+    with pytest.raises(CannotConnectError):
+        await SlskdClient(session, sim.url, sim.api_key, timeout=0.2, policy=FAST).get_application()
+    sim.faults.clear()
+    sim.faults.add("GET /api/v0/transfers/downloads kind=drop times=1")
+    assert await client(sim, session).list_downloads() == []
+    with pytest.raises(CannotConnectError):
+        await SlskdClient(session, "http://127.0.0.1:9", "k", policy=FAST).get_application()
+
+
+async def test_slskd_api_package_reads_the_simulator(sim: SlskdSimulator) -> None:
+    """slskd-api, a client we did not write, works against the simulator unmodified."""
+    import slskd_api
+
+    def use() -> None:  # synchronous client: run it beside the simulator's loop
+        api = slskd_api.SlskdClient(sim.url, sim.api_key)
+        assert api.application.state()["server"]["isLoggedIn"] is True
+        search = api.searches.search_text("kings leon somebody")
+        assert search["state"] == "InProgress"
+        import time
+
+        time.sleep(15 * 0.02 + 0.1)
+        assert "Completed" in api.searches.state(search["id"])["state"]
+        responses = api.searches.search_responses(search["id"])
+        assert responses
+        first = responses[0]
+        assert api.transfers.enqueue(first["username"], first["files"][:1])
+        downloads = api.transfers.get_all_downloads()
+        transfer = downloads[0]["directories"][0]["files"][0]
+        assert api.transfers.cancel_download(first["username"], transfer["id"], remove=True)
+        assert api.transfers.get_all_downloads() == []
+
+    await asyncio.to_thread(use)
