@@ -116,6 +116,21 @@ async def test_retries_5xx_and_honours_retry_after(sim: SpotifySimulator) -> Non
         assert time.monotonic() - started >= 1.0
 
 
+async def test_hang_times_out_then_retries(sim: SpotifySimulator) -> None:
+    """A request that hangs past the timeout is retried and the retry succeeds."""
+    async with aiohttp.ClientSession() as session:
+        token = await login(sim, session)
+
+        async def provider() -> str:
+            return token
+
+        client = SpotifyClient(
+            session, provider, base_url=f"{sim.url}/v1", policy=FAST, timeout=0.3
+        )
+        sim.faults.add("GET /v1/me kind=hang delay=1 times=1")
+        assert (await client.current_user()).id == "harmony_user"
+
+
 async def test_persistent_429_and_outage(sim: SpotifySimulator) -> None:
     """Rate limiting that never ends and a dead server give clear errors."""
     async with aiohttp.ClientSession() as session:

@@ -1,7 +1,7 @@
 """Start the Spotify, Plex and slskd simulators together and print how to reach them.
 
 python -m tests.simulators --data-dir DIR [--host 127.0.0.1] [--spotify-port N] [--plex-port N]
-                           [--slskd-port N] [--seed N] [--scale small|default]
+                           [--slskd-port N] [--seed N] [--scale small|default] [--speed F]
                            [--fault "plex:GET /library status=503 times=2" ...]
 """
 
@@ -15,11 +15,12 @@ from pathlib import Path
 import signal
 from typing import Any
 
-from .plex import PlexSimulator, demo_library
+from .plex import PlexSimulator
 from .slskd import SlskdSimulator
-from .spotify import SpotifySimulator, demo_catalogue
+from .spotify import SpotifySimulator
+from .world import World
 
-SCALES = {"small": 300, "default": 3000}
+SCALES = {"small": 0.05, "default": 1.0}
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -30,14 +31,12 @@ async def serve(args: argparse.Namespace) -> None:
     for folder in (downloads, music, beets_dir):
         folder.mkdir(parents=True, exist_ok=True)
 
+    world = World.generate(args.seed, SCALES[args.scale])
     spotify = SpotifySimulator()
-    demo_catalogue(spotify, args.seed, SCALES[args.scale])
+    world.load_spotify(spotify)
     plex = PlexSimulator(library_dir=music)
-    plex.add_tracks(
-        plex.music_section_key,
-        demo_library(args.seed, root=str(music), artists=SCALES[args.scale] // 16),
-    )
-    slskd = SlskdSimulator(downloads)
+    plex.add_tracks(plex.music_section_key, world.plex_tracks(root=str(music)))
+    slskd = SlskdSimulator(downloads, peers=world.soulseek_peers(), time_scale=args.speed)
     sims: dict[str, Any] = {"spotify": spotify, "plex": plex, "slskd": slskd}
     for spec in args.fault:
         name, _, rule = spec.partition(":")
@@ -66,6 +65,10 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"  Plex     {plex_url}  token {plex.token}")
     print(f"  slskd    {slskd_url}  API key {slskd.api_key}  downloads folder {downloads}")
     print(f"  beets    library {info['beets']['library']}  music directory {music}")
+    print(
+        f"  world: {len(world.tracks):,} tracks, {len(world.playlists)} playlists, "
+        f"{len(world.wanted):,} wanted, {len(world.missing):,} missing from Plex"
+    )
     print(f"  (also in {data_dir / 'simulators.json'})", flush=True)
 
     stop = asyncio.Event()
@@ -88,6 +91,9 @@ def main() -> None:
     parser.add_argument("--slskd-port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="slskd time scale (0.1 = 10x faster)"
+    )
     parser.add_argument(
         "--fault", action="append", default=[], help="SIM:[METHOD] PATH key=value ..."
     )

@@ -76,11 +76,13 @@ class SpotifyClient:
         *,
         base_url: str = "https://api.spotify.com/v1",
         policy: RetryPolicy | None = None,
+        timeout: float = 15.0,
     ) -> None:
         self._session = session
         self._token = token_provider
         self._base = base_url.rstrip("/")
         self._policy = policy or RetryPolicy()
+        self._timeout = timeout
 
     async def _get(self, url: str, params: dict[str, str] | None = None) -> Any:
         full = url if url.startswith("http") else f"{self._base}{url}"
@@ -91,6 +93,7 @@ class SpotifyClient:
             full,
             headers=headers,
             params=params,
+            timeout=self._timeout,
             policy=self._policy,
             service="Spotify",
         )
