@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 import logging
 import os
 from pathlib import Path
@@ -65,8 +65,6 @@ URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
 PLEX_KEYS = (CONF_PLEX_URL, CONF_PLEX_TOKEN, CONF_PLEX_VERIFY_SSL)
-SLSKD_KEYS = (CONF_SLSKD_URL, CONF_SLSKD_API_KEY, CONF_SLSKD_DOWNLOADS_DIR)
-BEETS_KEYS = (CONF_BEETS_LIBRARY, CONF_BEETS_DIRECTORY, CONF_BEETS_CONFIG)
 
 
 def _plex_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -337,35 +335,40 @@ class HarmonyMusicConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler,
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """New slskd settings."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = await validate_slskd(self.hass, user_input)
-            if not errors:
-                return self.async_update_reload_and_abort(
-                    self._get_reconfigure_entry(), data_updates=user_input
-                )
-        return self.async_show_form(
-            step_id="reconfigure_slskd",
-            data_schema=_slskd_schema(user_input or self._data),
-            errors=errors,
+        return await self._reconfigure_service(
+            "reconfigure_slskd", _slskd_schema, validate_slskd, user_input
         )
 
     async def async_step_reconfigure_beets(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """New beets settings."""
+        """New beets settings (an omitted config file clears the old one)."""
+        return await self._reconfigure_service(
+            "reconfigure_beets",
+            _beets_schema,
+            validate_beets,
+            user_input,
+            {CONF_BEETS_CONFIG: None},
+        )
+
+    async def _reconfigure_service(
+        self,
+        step_id: str,
+        schema: Callable[[Mapping[str, Any]], vol.Schema],
+        validate: Callable[[HomeAssistant, Mapping[str, Any]], Awaitable[dict[str, str]]],
+        user_input: dict[str, Any] | None,
+        cleared: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """Validate like the first setup, then update the entry and reload it."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await validate_beets(self.hass, user_input)
+            errors = await validate(self.hass, user_input)
             if not errors:
                 return self.async_update_reload_and_abort(
-                    self._get_reconfigure_entry(),
-                    data_updates={CONF_BEETS_CONFIG: None, **user_input},
+                    self._get_reconfigure_entry(), data_updates={**(cleared or {}), **user_input}
                 )
         return self.async_show_form(
-            step_id="reconfigure_beets",
-            data_schema=_beets_schema(user_input or self._data),
-            errors=errors,
+            step_id=step_id, data_schema=schema(user_input or self._data), errors=errors
         )
 
 

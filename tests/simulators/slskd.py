@@ -20,6 +20,7 @@ import uuid
 from aiohttp import web
 
 from .faults import FaultInjector
+from .server import LoopbackServer
 
 
 @dataclass
@@ -88,7 +89,7 @@ class _Transfer:
     requested_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
-class SlskdSimulator:
+class SlskdSimulator(LoopbackServer):
     """slskd's API over loopback, with Soulseek peers behind it."""
 
     def __init__(
@@ -113,8 +114,6 @@ class SlskdSimulator:
         self.faults = FaultInjector()
         self.searches: dict[str, _Search] = {}
         self.transfers: dict[str, _Transfer] = {}
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
     def fail_transfers(self, pattern: str, kind: str) -> None:
         """Files matching ``pattern`` will ``stall``, be ``reject``ed, or ``error`` halfway."""
@@ -122,7 +121,7 @@ class SlskdSimulator:
             raise ValueError(kind)
         self.transfer_faults.append((re.compile(pattern, re.IGNORECASE), kind))
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self.faults.middleware, self._auth])
         self.faults.add_routes(app)
         r = app.router
@@ -138,18 +137,7 @@ class SlskdSimulator:
         r.add_get("/api/v0/transfers/downloads/{username}/{id}", self._download)
         r.add_delete("/api/v0/transfers/downloads/{username}/{id}", self._cancel)
         r.add_post("/_sim/transfer-faults", self._add_transfer_fault)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://{host}:{bound}"
-        return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        return app
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .faults import FaultInjector
+from .server import LoopbackServer
 
 
 @dataclass
@@ -64,7 +65,7 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": {"status": status, "message": message}}, status=status)
 
 
-class SpotifySimulator:
+class SpotifySimulator(LoopbackServer):
     """Accounts + Web API on one loopback port."""
 
     def __init__(
@@ -79,8 +80,6 @@ class SpotifySimulator:
         self._codes: set[str] = set()
         self._access: set[str] = set()
         self._refresh: set[str] = set()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
     # --- content ---------------------------------------------------------------------------
     def add_track(self, track: SpotifyTrackRecord) -> None:
@@ -96,7 +95,7 @@ class SpotifySimulator:
         self._refresh.clear()
 
     # --- server ----------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self.faults.middleware])
         self.faults.add_routes(app)
         app.router.add_get("/authorize", self._authorize)
@@ -111,18 +110,7 @@ class SpotifySimulator:
         ):
             app.router.add_get(path, handler)
             app.router.add_get(f"{path}/", handler)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://{host}:{bound}"
-        return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        return app
 
     # --- accounts --------------------------------------------------------------------------
     async def _authorize(self, request: web.Request) -> web.StreamResponse:
