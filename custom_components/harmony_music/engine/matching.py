@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 import re
 from typing import Any
 
@@ -78,51 +78,71 @@ def artist_units(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class TrackFeatures:
-    """What the matcher needs from a Spotify track, computed once."""
+    """What the matcher needs from a Spotify track; rarely needed parts are computed on demand."""
 
     title: ParsedTitle
-    translit_title: str
+    primary: str
+    names: tuple[str, ...]
     primary_units: frozenset[str]
-    primary_tokens: tuple[str, ...]
-    non_latin_artist: bool
-    all_units: frozenset[str]
     album: str
     album_versions: frozenset[str]
     duration_s: float | None
     isrc: str | None
 
+    @cached_property
+    def primary_tokens(self) -> tuple[str, ...]:
+        """The primary artist's words, to find it in folder names."""
+        return tuple(drop_article(fold(self.primary)).split())
+
+    @cached_property
+    def non_latin_artist(self) -> bool:
+        """Whether the primary artist is written in a script transliteration may not bridge."""
+        return is_non_latin(self.primary)
+
+    @cached_property
+    def all_units(self) -> frozenset[str]:
+        """Every credited artist, featured ones from the title included."""
+        units: set[str] = set()
+        for artist in (*self.names, *self.title.featured):
+            units |= artist_units(artist)
+        return frozenset(units)
+
+
+def _raw_isrc(track: Mapping[str, Any]) -> str | None:
+    ids = track.get("external_ids")
+    isrc = _str(ids.get("isrc")) if isinstance(ids, Mapping) else ""
+    return isrc.upper().replace("-", "") or None
+
+
+def _raw_duration_s(track: Mapping[str, Any]) -> float | None:
+    duration_ms = _num(track.get("duration_ms"))
+    return duration_ms / 1000 if duration_ms else None
+
+
+def _primary_artist(track: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    artists_raw = track.get("artists")
+    names: tuple[str, ...] = ()
+    if isinstance(artists_raw, list):
+        names = tuple(
+            n for a in artists_raw if isinstance(a, Mapping) if (n := _str(a.get("name")))
+        )
+    return (names[0] if names else ""), names
+
 
 def track_features(track: Mapping[str, Any]) -> TrackFeatures:
     """Features of a Spotify track object (missing or odd fields are tolerated)."""
-    name = _str(track.get("name"))
-    artists_raw = track.get("artists")
-    names: list[str] = []
-    if isinstance(artists_raw, list):
-        names = [_str(a.get("name")) for a in artists_raw if isinstance(a, Mapping)]
-    names = [n for n in names if n]
-    primary = names[0] if names else ""
+    primary, names = _primary_artist(track)
     album_raw = track.get("album")
     album = _str(album_raw.get("name")) if isinstance(album_raw, Mapping) else _str(album_raw)
-    ids = track.get("external_ids")
-    isrc = _str(ids.get("isrc")) if isinstance(ids, Mapping) else ""
-    duration_ms = _num(track.get("duration_ms"))
-    title = parse_title(name)
-    all_units: set[str] = set()
-    for artist in names:
-        all_units |= artist_units(artist)
-    for feat in title.featured:
-        all_units |= artist_units(feat)
     return TrackFeatures(
-        title=title,
-        translit_title=title.base,
+        title=parse_title(_str(track.get("name"))),
+        primary=primary,
+        names=names,
         primary_units=artist_units(primary),
-        primary_tokens=tuple(drop_article(fold(primary)).split()),
-        non_latin_artist=is_non_latin(primary),
-        all_units=frozenset(all_units),
         album=fold(album),
         album_versions=album_versions(album),
-        duration_s=duration_ms / 1000 if duration_ms else None,
-        isrc=isrc.upper().replace("-", "") or None,
+        duration_s=_raw_duration_s(track),
+        isrc=_raw_isrc(track),
     )
 
 
@@ -407,20 +427,38 @@ class LibraryIndex:
         self._by_isrc: dict[str, list[int]] = defaultdict(list)
         self._by_title: dict[str, list[int]] = defaultdict(list)
         self._by_token: dict[str, list[int]] = defaultdict(list)
+        # Durations and ISRCs by position make the duration gate a list lookup.
+        self._durations: list[float | None] = []
+        self._isrcs: list[str] = []
         by_isrc, by_title, by_token, keys = (
             self._by_isrc,
             self._by_title,
             self._by_token,
             self._keys,
         )
+        durations, isrcs = self._durations, self._isrcs
         items: Sequence[object] = library  # entries are checked at run time, whatever the hints
         for index, item in enumerate(items):  # the hot loop of a whole-library diff
             if not isinstance(item, Mapping):
                 keys.append("")
+                durations.append(None)
+                isrcs.append("")
                 continue
+            duration_ms = item.get("duration_ms")
+            durations.append(
+                duration_ms / 1000
+                if isinstance(duration_ms, int | float)
+                and not isinstance(duration_ms, bool)
+                and duration_ms > 0
+                else None
+            )
             isrc = item.get("isrc")
             if isrc and isinstance(isrc, str):
-                by_isrc[isrc.upper().replace("-", "")].append(index)
+                isrc = isrc.upper().replace("-", "")
+                by_isrc[isrc].append(index)
+                isrcs.append(isrc)
+            else:
+                isrcs.append("")
             title = item.get("title")
             key = _title_key(title) if isinstance(title, str) else ""
             keys.append(key)
@@ -435,25 +473,21 @@ class LibraryIndex:
             self._features[index] = library_features(item) if _is_mapping(item) else None
         return self._features[index]
 
-    def _duration_gated(self, track: TrackFeatures, index: int) -> bool:
+    def _duration_gated(self, duration_s: float | None, isrc: str | None, index: int) -> bool:
         """The duration gate, checked on raw fields before any parsing (same rule as scoring)."""
-        item = self._library[index]
-        duration_ms = _num(item.get("duration_ms"))
-        if track.duration_s is None or duration_ms is None:
+        item_s = self._durations[index]
+        if duration_s is None or item_s is None or abs(duration_s - item_s) <= DURATION_GATE_S:
             return False
-        if abs(track.duration_s - duration_ms / 1000) <= DURATION_GATE_S:
-            return False
-        isrc = _str(item.get("isrc")).upper().replace("-", "")
-        return not (track.isrc and isrc == track.isrc)
+        return not (isrc and self._isrcs[index] == isrc)
 
     def candidates(self, track: Mapping[str, Any]) -> list[int]:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
+        return self._positions(_title_key(_str(track.get("name"))), _raw_isrc(track))
+
+    def _positions(self, key: str, isrc: str | None) -> list[int]:
         found: dict[int, None] = {}
-        ids = track.get("external_ids")
-        isrc = _str(ids.get("isrc")).upper().replace("-", "") if isinstance(ids, Mapping) else ""
         for index in self._by_isrc.get(isrc, []) if isrc else []:
             found[index] = None
-        key = _title_key(_str(track.get("name")))
         for index in self._by_title.get(key, []):
             found[index] = None
         if not found and key:
@@ -477,7 +511,12 @@ class LibraryIndex:
         if not _is_mapping(track):
             return None
         try:
-            positions = self.candidates(track)
+            duration_s, isrc = _raw_duration_s(track), _raw_isrc(track)
+            positions = [
+                index
+                for index in self._positions(_title_key(_str(track.get("name"))), isrc)
+                if not self._duration_gated(duration_s, isrc, index)
+            ]
             if not positions:
                 return None
             features = track_features(track)
@@ -491,8 +530,6 @@ class LibraryIndex:
                 ]
             best: tuple[int, float] | None = None
             for index in positions:
-                if self._duration_gated(features, index):
-                    continue
                 value = details_from_features(features, self._candidate(index)).score
                 if value >= limit and (best is None or value > best[1]):
                     best = (index, value)
