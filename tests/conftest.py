@@ -5,9 +5,11 @@ from __future__ import annotations
 import custom_components  # noqa: F401  (must precede the harness's own custom_components)
 
 # isort: split
+from collections.abc import AsyncGenerator
 import time
 from typing import Any
 
+import aiohttp
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -31,6 +33,7 @@ from custom_components.harmony_music.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
+from tests.simulators.spotify import SpotifySimulator, demo_catalogue
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +105,20 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def http_session() -> AsyncGenerator[aiohttp.ClientSession]:
+    """A plain aiohttp session for client and simulator tests (outside Home Assistant)."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def spotify_sim(socket_enabled: None) -> AsyncGenerator[SpotifySimulator]:
+    """A running Spotify simulator with the demo catalogue."""
+    simulator = SpotifySimulator()
+    demo_catalogue(simulator)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()

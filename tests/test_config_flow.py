@@ -51,7 +51,8 @@ def clients() -> Generator[dict[str, MagicMock]]:
         patch(f"{FLOW}.SpotifyClient") as spotify,
         patch(f"{FLOW}.PlexClient") as plex,
         patch(f"{FLOW}.SlskdClient") as slskd,
-        patch(f"{FLOW}.BeetsClient") as beets,
+        # The real BeetsClient checks the paths; only running beets is replaced.
+        patch(f"{FLOW}.BeetsClient.async_version", return_value="2.3.1") as beets_version,
         patch("custom_components.harmony_music.async_setup_entry", return_value=True),
     ):
         spotify.return_value.current_user = AsyncMock(
@@ -62,8 +63,7 @@ def clients() -> Generator[dict[str, MagicMock]]:
         )
         plex.return_value.async_close = AsyncMock()
         slskd.return_value.get_application = AsyncMock()
-        beets.return_value.async_version = AsyncMock(return_value="2.3.1")
-        yield {"spotify": spotify, "plex": plex, "slskd": slskd, "beets": beets}
+        yield {"spotify": spotify, "plex": plex, "slskd": slskd, "beets_version": beets_version}
 
 
 async def oauth(
@@ -190,7 +190,7 @@ async def test_errors_are_shown_and_recoverable(
     )
     assert result["step_id"] == "beets"
 
-    version = clients["beets"].return_value.async_version
+    version = clients["beets_version"]
     good = {"beets_library": paths["library"], "beets_directory": paths["music"]}
     for data, error, expected in (
         ({**good, "beets_library": "/nope/library.db"}, None, {"beets_library": "path_not_found"}),
@@ -320,11 +320,11 @@ async def test_reconfigure_each_service(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "reconfigure_beets"}
     )
-    clients["beets"].return_value.async_version.side_effect = BeetsError("broken")
+    clients["beets_version"].side_effect = BeetsError("broken")
     data = {"beets_library": paths["library"], "beets_directory": paths["music"]}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
     assert result["errors"] == {"base": "cannot_connect"}
-    clients["beets"].return_value.async_version.side_effect = None
+    clients["beets_version"].side_effect = None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data["beets_directory"] == paths["music"]

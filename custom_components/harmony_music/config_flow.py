@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .clients.beets import BeetsClient
-from .clients.errors import BeetsError, CannotConnectError, InvalidAuthError
+from .clients.errors import BeetsError, BeetsPathError, CannotConnectError, InvalidAuthError
 from .clients.plex import PlexClient
 from .clients.slskd import SlskdClient
 from .clients.spotify import SpotifyClient
@@ -146,30 +145,24 @@ async def validate_slskd(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[s
     return {}
 
 
-def _beets_path_errors(data: Mapping[str, Any]) -> dict[str, str]:
-    library_dir = Path(data[CONF_BEETS_LIBRARY]).parent
-    if not library_dir.is_dir() or not os.access(library_dir, os.W_OK):
-        return {CONF_BEETS_LIBRARY: "path_not_found"}
-    music = Path(data[CONF_BEETS_DIRECTORY])
-    if not music.is_dir() or not os.access(music, os.W_OK):
-        return {CONF_BEETS_DIRECTORY: "path_not_found"}
-    if data.get(CONF_BEETS_CONFIG) and not Path(data[CONF_BEETS_CONFIG]).is_file():
-        return {CONF_BEETS_CONFIG: "path_not_found"}
-    return {}
+_BEETS_FIELDS = {
+    "library": CONF_BEETS_LIBRARY,
+    "directory": CONF_BEETS_DIRECTORY,
+    "config_file": CONF_BEETS_CONFIG,
+}
 
 
 async def validate_beets(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
     """Errors by field: the paths are usable and beets runs with them."""
-    errors = await hass.async_add_executor_job(_beets_path_errors, data)
-    if errors:
-        return errors
     client = BeetsClient(
         Path(data[CONF_BEETS_LIBRARY]),
         Path(data[CONF_BEETS_DIRECTORY]),
         config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
     )
     try:
-        await client.async_version()
+        await client.async_check()
+    except BeetsPathError as err:
+        return {_BEETS_FIELDS.get(err.field, "base"): "path_not_found"}
     except BeetsError as err:
         _LOGGER.warning("beets does not run: %s", err)
         return {"base": "cannot_connect"}

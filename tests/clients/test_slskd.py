@@ -31,32 +31,28 @@ async def sim(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[SlskdSimul
     await simulator.stop()
 
 
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
+def client(
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession, **kwargs: object
+) -> SlskdClient:
+    return SlskdClient(http_session, sim.url, sim.api_key, policy=FAST, **kwargs)  # type: ignore[arg-type]
 
 
-def client(sim: SlskdSimulator, session: aiohttp.ClientSession, **kwargs: object) -> SlskdClient:
-    return SlskdClient(session, sim.url, sim.api_key, policy=FAST, **kwargs)  # type: ignore[arg-type]
-
-
-async def test_application_state(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
+async def test_application_state(sim: SlskdSimulator, http_session: aiohttp.ClientSession) -> None:
     """Version, login and shares as slskd reports them."""
-    app = await client(sim, session).get_application()
+    app = await client(sim, http_session).get_application()
     assert app.version == "0.24.1"
     assert app.server_connected
     assert app.logged_in
     assert app.shared_files == sum(len(p.files) for p in sim.peers)
     sim.logged_in = False
-    assert not (await client(sim, session).get_application()).logged_in
+    assert not (await client(sim, http_session).get_application()).logged_in
 
 
 async def test_search_collects_responses_over_time(
-    sim: SlskdSimulator, session: aiohttp.ClientSession
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
     """Responses arrive from several peers; the search ends Completed and is deleted."""
-    slskd = client(sim, session)
+    slskd = client(sim, http_session)
     responses = await slskd.search("cure lullaby", timeout_ms=15000, poll_interval=0.05)
     assert {r.username for r in responses} == {"lossless_lover", "mp3_max", "scene_rips"}
     files = [f for r in responses for f in r.files]
@@ -68,10 +64,10 @@ async def test_search_collects_responses_over_time(
 
 
 async def test_search_state_flags_and_budget(
-    sim: SlskdSimulator, session: aiohttp.ClientSession
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
     """A running search says InProgress; the budget holds the 35th search back."""
-    slskd = client(sim, session)
+    slskd = client(sim, http_session)
     started = await slskd.start_search("phoenix 1901", timeout_ms=30000)
     assert started.state == "InProgress"
     assert not started.is_complete
@@ -94,23 +90,25 @@ async def test_search_state_flags_and_budget(
     assert waits == [220.0]
 
 
-async def test_logged_out_and_bad_key(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
+async def test_logged_out_and_bad_key(
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession
+) -> None:
     """Not logged in to Soulseek and a wrong key give their own errors."""
     sim.logged_in = False
     with pytest.raises(NotLoggedInError):
-        await client(sim, session).search("cure")
+        await client(sim, http_session).search("cure")
     with pytest.raises(InvalidAuthError):
-        await SlskdClient(session, sim.url, "wrong", policy=FAST).get_application()
+        await SlskdClient(http_session, sim.url, "wrong", policy=FAST).get_application()
 
 
 async def test_download_lifecycle_writes_real_audio(
-    sim: SlskdSimulator, session: aiohttp.ClientSession
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
     """Requested → … → Completed, Succeeded with growing bytes, and a decodable tagged file."""
     import mutagen
     import soundfile as sf
 
-    slskd = client(sim, session)
+    slskd = client(sim, http_session)
     [response] = [
         r
         for r in await slskd.search("cure lullaby", poll_interval=0.05)
@@ -147,12 +145,12 @@ async def test_download_lifecycle_writes_real_audio(
     ("kind", "final"), [("reject", "Completed, Rejected"), ("error", "Completed, Errored")]
 )
 async def test_failing_transfers(
-    sim: SlskdSimulator, session: aiohttp.ClientSession, kind: str, final: str
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession, kind: str, final: str
 ) -> None:
     """Rejected and half-way errored transfers end failed; a stalled one never ends."""
     sim.fail_transfers("Lovesong", kind)
     sim.fail_transfers("Plainsong", "stall")
-    slskd = client(sim, session)
+    slskd = client(sim, http_session)
     peer = sim.peers[0]
     files = [f for f in peer.files if "Lovesong" in f.filename or "Plainsong" in f.filename]
     from custom_components.harmony_music.clients.slskd import SlskdFile
@@ -173,12 +171,12 @@ async def test_failing_transfers(
 
 
 async def test_legacy_enqueue_and_unknown_file(
-    sim: SlskdSimulator, session: aiohttp.ClientSession
+    sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
     """Before 0.24 enqueue answered an empty 201; a file the peer lacks is reported failed."""
     from custom_components.harmony_music.clients.slskd import SlskdFile
 
-    slskd = client(sim, session)
+    slskd = client(sim, http_session)
     missing = SlskdFile("nope\\x.mp3", 1, "mp3", 320, None, None, 100, False)
     result = await slskd.enqueue_download("mp3_max", [missing])
     assert result.confirmed
@@ -193,22 +191,24 @@ async def test_legacy_enqueue_and_unknown_file(
     assert len(await slskd.list_downloads()) == 1  # reconcile with the list, as the note says
 
 
-async def test_faults(sim: SlskdSimulator, session: aiohttp.ClientSession) -> None:
+async def test_faults(sim: SlskdSimulator, http_session: aiohttp.ClientSession) -> None:
     """5xx retried; 429 honoured then given up; hang times out; unreachable is CannotConnect."""
     sim.faults.add("GET /api/v0/application status=500 times=1")
-    assert (await client(sim, session).get_application()).logged_in
+    assert (await client(sim, http_session).get_application()).logged_in
     sim.faults.add("POST /api/v0/searches status=429 retry_after=0")
     with pytest.raises(RateLimitedError):
-        await client(sim, session).start_search("cure")
+        await client(sim, http_session).start_search("cure")
     sim.faults.clear()
     sim.faults.add("GET /api/v0/application kind=hang delay=1")
     with pytest.raises(CannotConnectError):
-        await SlskdClient(session, sim.url, sim.api_key, timeout=0.2, policy=FAST).get_application()
+        await SlskdClient(
+            http_session, sim.url, sim.api_key, timeout=0.2, policy=FAST
+        ).get_application()
     sim.faults.clear()
     sim.faults.add("GET /api/v0/transfers/downloads kind=drop times=1")
-    assert await client(sim, session).list_downloads() == []
+    assert await client(sim, http_session).list_downloads() == []
     with pytest.raises(CannotConnectError):
-        await SlskdClient(session, "http://127.0.0.1:9", "k", policy=FAST).get_application()
+        await SlskdClient(http_session, "http://127.0.0.1:9", "k", policy=FAST).get_application()
 
 
 async def test_slskd_api_package_reads_the_simulator(sim: SlskdSimulator) -> None:

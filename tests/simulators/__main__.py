@@ -1,106 +1,180 @@
-"""Start the Spotify, Plex and slskd simulators together and print how to reach them.
+"""Start the Spotify, Plex and slskd simulators on one generated world and say how to reach them.
 
 python -m tests.simulators --data-dir DIR [--host 127.0.0.1] [--spotify-port N] [--plex-port N]
-                           [--slskd-port N] [--seed N] [--scale small|default] [--speed F]
-                           [--fault "plex:GET /library status=503 times=2" ...]
+                           [--slskd-port N] [--seed N] [--scale tiny|small|default] [--speed F]
+                           [--fault "slskd:POST /api/v0/searches status=429 retry_after=2 times=3"]
+
+Writes DIR/simulators.json (URLs, credentials, folders) once every simulator listens; runs until
+SIGINT or SIGTERM, then stops the servers, removes that file and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
+import os
 from pathlib import Path
 import signal
+import sys
+import time
 from typing import Any
 
+from .faults import FaultRule
 from .plex import PlexSimulator
 from .slskd import SlskdSimulator
 from .spotify import SpotifySimulator
-from .world import World
+from .world import SCALES, World
 
-SCALES = {"small": 0.05, "default": 1.0}
+SIMULATORS = ("spotify", "plex", "slskd")
 
 
-async def serve(args: argparse.Namespace) -> None:
+def parse_faults(specs: list[str]) -> list[tuple[str, FaultRule]]:
+    """``"sim:[METHOD] PATH key=value ..."`` -> (simulator, rule); ValueError when malformed."""
+    faults = []
+    for spec in specs:
+        name, sep, rule = spec.partition(":")
+        if not sep or name not in SIMULATORS:
+            raise ValueError(f"a fault starts with spotify:, plex: or slskd: ({spec!r})")
+        faults.append((name, FaultRule.parse(rule)))
+    return faults
+
+
+def describe(info: dict[str, Any]) -> str:
+    """The human-readable version of simulators.json."""
+    spotify, plex, slskd, beets = info["spotify"], info["plex"], info["slskd"], info["beets"]
+    world = info["world"]
+    return "\n".join(
+        [
+            "Simulators running (Ctrl-C or SIGTERM stops them):",
+            f"  Spotify  API {spotify['api_url']}   accounts {spotify['accounts_url']}",
+            f"           client id {spotify['client_id']}   client secret {spotify['client_secret']}",
+            f"  Plex     {plex['url']}   token {plex['token']}",
+            f"           library folder {plex['library_dir']}",
+            f"  slskd    {slskd['url']}   API key {slskd['api_key']}",
+            f"           downloads folder {slskd['downloads_dir']}",
+            f"  beets    library {beets['library']}   music directory {beets['directory']}",
+            f"  world    seed {world['seed']}: {world['tracks']:,} tracks, "
+            f"{world['playlists']} playlists, {world['wanted']:,} wanted, "
+            f"{world['missing']:,} missing from Plex, {world['shared_files']:,} files on "
+            f"{world['peers']} Soulseek peers",
+            f"  (also in {info['file']})",
+        ]
+    )
+
+
+async def serve(args: argparse.Namespace, faults: list[tuple[str, FaultRule]]) -> None:
+    """Run until a stop signal arrives."""
     data_dir: Path = args.data_dir.resolve()
-    downloads = data_dir / "slskd-downloads"
-    music = data_dir / "music"
-    beets_dir = data_dir / "beets"
+    downloads, music, beets_dir = (
+        data_dir / "slskd-downloads",
+        data_dir / "music",
+        data_dir / "beets",
+    )
     for folder in (downloads, music, beets_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    info_file = data_dir / "simulators.json"
+    info_file.unlink(missing_ok=True)
 
-    world = World.generate(args.seed, SCALES[args.scale])
+    started = time.perf_counter()
+    world = World.generate(args.seed, args.scale)
+    generated = time.perf_counter() - started
     spotify = SpotifySimulator()
     world.load_spotify(spotify)
     plex = PlexSimulator(library_dir=music)
-    plex.add_tracks(plex.music_section_key, world.plex_tracks(root=str(music)))
+    world.load_plex(plex)
     slskd = SlskdSimulator(downloads, peers=world.soulseek_peers(), time_scale=args.speed)
     sims: dict[str, Any] = {"spotify": spotify, "plex": plex, "slskd": slskd}
-    for spec in args.fault:
-        name, _, rule = spec.partition(":")
-        if name not in sims:
-            raise SystemExit(f"--fault must start with spotify:, plex: or slskd: ({spec!r})")
+    for name, rule in faults:
         sims[name].faults.add(rule)
-
-    spotify_url = await spotify.start(args.host, args.spotify_port)
-    plex_url = await plex.start(args.host, args.plex_port)
-    slskd_url = await slskd.start(args.host, args.slskd_port)
-    info = {
-        "spotify": {
-            "api_url": f"{spotify_url}/v1",
-            "accounts_url": spotify_url,
-            "client_id": spotify.client_id,
-            "client_secret": spotify.client_secret,
-        },
-        "plex": {"url": plex_url, "token": plex.token, "library_dir": str(music)},
-        "slskd": {"url": slskd_url, "api_key": slskd.api_key, "downloads_dir": str(downloads)},
-        "beets": {"library": str(beets_dir / "library.db"), "directory": str(music)},
-    }
-    (data_dir / "simulators.json").write_text(json.dumps(info, indent=2))
-    print("Simulators running:")
-    print(f"  Spotify  API {info['spotify']['api_url']}  accounts {spotify_url}")
-    print(f"           client id {spotify.client_id}  client secret {spotify.client_secret}")
-    print(f"  Plex     {plex_url}  token {plex.token}")
-    print(f"  slskd    {slskd_url}  API key {slskd.api_key}  downloads folder {downloads}")
-    print(f"  beets    library {info['beets']['library']}  music directory {music}")
-    print(
-        f"  world: {len(world.tracks):,} tracks, {len(world.playlists)} playlists, "
-        f"{len(world.wanted):,} wanted, {len(world.missing):,} missing from Plex"
-    )
-    print(f"  (also in {data_dir / 'simulators.json'})", flush=True)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        spotify_url = await spotify.start(args.host, args.spotify_port)
+        plex_url = await plex.start(args.host, args.plex_port)
+        slskd_url = await slskd.start(args.host, args.slskd_port)
+        info = {
+            "pid": os.getpid(),
+            "file": str(info_file),
+            "spotify": {
+                "url": spotify_url,
+                "api_url": f"{spotify_url}/v1",
+                "accounts_url": spotify_url,
+                "authorize_url": f"{spotify_url}/authorize",
+                "token_url": f"{spotify_url}/api/token",
+                "client_id": spotify.client_id,
+                "client_secret": spotify.client_secret,
+                "user_id": spotify.user.id,
+            },
+            "plex": {
+                "url": plex_url,
+                "token": plex.token,
+                "machine_identifier": plex.machine_identifier,
+                "music_section": str(plex.music_section_key),
+                "library_dir": str(music),
+            },
+            "slskd": {"url": slskd_url, "api_key": slskd.api_key, "downloads_dir": str(downloads)},
+            "beets": {"library": str(beets_dir / "library.db"), "directory": str(music)},
+            "world": {
+                "seed": args.seed,
+                "scale": args.scale,
+                "generated_seconds": round(generated, 3),
+                **world.summary(),
+            },
+        }
+        # Written whole, then renamed: a reader never sees half a file.
+        partial = info_file.with_suffix(".json.partial")
+        partial.write_text(json.dumps(info, indent=2, ensure_ascii=False))
+        partial.replace(info_file)
+        print(describe(info), flush=True)
         await stop.wait()
     finally:
-        for sim in (spotify, plex, slskd):
+        for sim in (slskd, plex, spotify):
             await sim.stop()
+        info_file.unlink(missing_ok=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, required=True)
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.simulators", description=(__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--data-dir", type=Path, required=True, help="downloads, music, beets")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--spotify-port", type=int, default=0)
-    parser.add_argument("--plex-port", type=int, default=0)
-    parser.add_argument("--slskd-port", type=int, default=0)
+    parser.add_argument("--spotify-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--plex-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--slskd-port", type=int, default=0, help="0: any free port")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--scale", choices=list(SCALES), default="small")
     parser.add_argument(
-        "--speed", type=float, default=1.0, help="slskd time scale (0.1 = 10x faster)"
+        "--speed", type=float, default=1.0, help="slskd time scale (0.1 = ten times faster)"
     )
     parser.add_argument(
-        "--fault", action="append", default=[], help="SIM:[METHOD] PATH key=value ..."
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SIM:SPEC",
+        help='e.g. "plex:GET /library status=503 times=2" (see tests/simulators/faults.py)',
     )
-    args = parser.parse_args()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args))
+    args = parser.parse_args(argv)
+    try:
+        faults = parse_faults(args.fault)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    try:
+        asyncio.run(serve(args, faults))
+    except OSError as err:  # e.g. a port in use
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        pass
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,3 +37,15 @@ class ResponseError(ClientError):
 
 class BeetsError(ClientError):
     """beets could not run or failed; the message carries beets' own error text."""
+
+
+class BeetsPathError(BeetsError):
+    """A path beets needs is missing or not writable; ``field`` names which one.
+
+    ``field`` is ``"library"``, ``"directory"`` or ``"config_file"``, so a form can point at it.
+    """
+
+    def __init__(self, message: str, field: str, path: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.path = path

@@ -1,69 +1,72 @@
-"""Spotify Web API client over an access-token provider (Home Assistant's OAuth2Session)."""
+"""Spotify Web API client over an access-token provider (Home Assistant's OAuth2Session).
+
+Token refresh is the provider's job. Errors: 401 (or a refresh the accounts service refuses) raises
+InvalidAuthError so the caller starts a reauth; 403 raises SpotifyForbiddenError, because
+re-authenticating does not help there (a Development Mode app reading a playlist the user only
+follows, a missing scope); 404 raises NotFoundError; 429 waits for ``Retry-After`` and retries,
+RateLimitedError if it persists or asks for a longer wait than we accept; 5xx, timeouts and dropped
+connections retry with capped exponential backoff, then CannotConnectError.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+from typing import Final
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from .errors import NotFoundError
+from .errors import (
+    ClientError,
+    InvalidAuthError,
+    NotFoundError,
+    ResponseError,
+)
 from .http import RetryPolicy, request_json
+from .spotify_models import (
+    JsonObject,
+    SpotifyAlbum,
+    SpotifyArtist,
+    SpotifyPlaylist,
+    SpotifyPlaylistItem,
+    SpotifySavedTrack,
+    SpotifyTrack,
+    SpotifyUser,
+    added_at,
+    playable_track,
+)
+
+__all__ = [
+    "RetryPolicy",
+    "SpotifyAlbum",
+    "SpotifyArtist",
+    "SpotifyClient",
+    "SpotifyForbiddenError",
+    "SpotifyPlaylist",
+    "SpotifyPlaylistItem",
+    "SpotifySavedTrack",
+    "SpotifyTrack",
+    "SpotifyUser",
+    "TokenProvider",
+]
+
+_LOGGER = logging.getLogger(__name__)
 
 TokenProvider = Callable[[], Awaitable[str]]
 
-
-@dataclass(frozen=True)
-class SpotifyUser:
-    """The account the token belongs to."""
-
-    id: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class SpotifyPlaylist:
-    """A playlist the user owns or follows."""
-
-    id: str
-    name: str
-    owner_id: str
-    snapshot_id: str
-    total: int
+# Page sizes. Playlists and saved tracks allow 50. Playlist items allowed 100 before 2026; the
+# current reference for GET /playlists/{id}/items documents a maximum of 50, which every version
+# of the API accepts.
+PLAYLISTS_PAGE: Final = 50
+ITEMS_PAGE: Final = 50
+SAVED_PAGE: Final = 50
+# A guard against a server whose ``next`` never ends.
+MAX_PAGES: Final = 5_000
 
 
-@dataclass(frozen=True)
-class SpotifyTrack:
-    """A playable track; ``raw`` is the Web API object the matching engine reads."""
-
-    id: str
-    name: str
-    artists: tuple[str, ...]
-    album: str
-    duration_ms: int
-    isrc: str | None
-    added_at: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-def _track(item: dict[str, Any]) -> SpotifyTrack | None:
-    """A usable track from a playlist/saved item, or None for local files, episodes, gaps."""
-    track = item.get("track")
-    if not isinstance(track, dict) or track.get("type", "track") != "track":
-        return None
-    if track.get("is_local") or not track.get("id") or track.get("is_playable") is False:
-        return None
-    return SpotifyTrack(
-        id=track["id"],
-        name=track.get("name", ""),
-        artists=tuple(a.get("name", "") for a in track.get("artists", [])),
-        album=(track.get("album") or {}).get("name", ""),
-        duration_ms=int(track.get("duration_ms") or 0),
-        isrc=(track.get("external_ids") or {}).get("isrc"),
-        added_at=item.get("added_at"),
-        raw=track,
-    )
+class SpotifyForbiddenError(ClientError):
+    """Spotify refused the request (403); signing in again would not change that."""
 
 
 class SpotifyClient:
@@ -81,69 +84,118 @@ class SpotifyClient:
         self._session = session
         self._token = token_provider
         self._base = base_url.rstrip("/")
+        origin = urlsplit(self._base)
+        self._origin = (origin.scheme, origin.netloc)
         self._policy = policy or RetryPolicy()
         self._timeout = timeout
 
-    async def _get(self, url: str, params: dict[str, str] | None = None) -> Any:
-        full = url if url.startswith("http") else f"{self._base}{url}"
-        headers = {"Authorization": f"Bearer {await self._token()}"}
-        return await request_json(
+    # --- transport ---------------------------------------------------------------------------
+
+    async def _access_token(self) -> str:
+        """A valid token; a refresh the accounts service refuses means the grant is gone."""
+        try:
+            return await self._token()
+        except aiohttp.ClientResponseError as err:
+            if 400 <= err.status < 500:
+                raise InvalidAuthError(
+                    f"Spotify refused to refresh the access token ({err.status})"
+                ) from err
+            raise
+
+    async def _auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self._access_token()}"}
+
+    async def _get(self, url: str, params: dict[str, str] | None = None) -> JsonObject:
+        """GET a JSON object, with the retry policy described in the module docstring."""
+        full = url if url.startswith(("http://", "https://")) else f"{self._base}{url}"
+        data = await request_json(
             self._session,
             "GET",
             full,
-            headers=headers,
+            headers=self._auth_header,
             params=params,
             timeout=self._timeout,
             policy=self._policy,
             service="Spotify",
+            forbidden=SpotifyForbiddenError,
         )
+        if not isinstance(data, dict):
+            raise ResponseError(f"Spotify sent no JSON object for {full}")
+        return data
 
-    async def _pages(self, url: str, params: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
-        page = await self._get(url, params)
-        while True:
+    async def _pages(self, path: str, params: dict[str, str]) -> AsyncIterator[JsonObject]:
+        """Every item of a paged list, following ``next`` until it ends."""
+        page = await self._get(path, params)
+        for _ in range(MAX_PAGES):
             for item in page.get("items") or []:
                 if isinstance(item, dict):
                     yield item
             next_url = page.get("next")
-            if not next_url:
+            if not next_url or not page.get("items"):
                 return
+            if not isinstance(next_url, str) or self._origin != (
+                (parts := urlsplit(next_url)).scheme,
+                parts.netloc,
+            ):
+                # Never send the token anywhere but the API we were configured with.
+                raise ResponseError(f"Spotify sent a next page on another host: {next_url!r}")
             page = await self._get(next_url)
+        raise ResponseError(f"Spotify kept paging {path} past {MAX_PAGES} pages")
+
+    # --- API -----------------------------------------------------------------------------------
 
     async def current_user(self) -> SpotifyUser:
         """The token's user."""
-        data = await self._get("/me")
-        return SpotifyUser(id=data["id"], display_name=data.get("display_name") or data["id"])
+        return SpotifyUser.from_api(await self._get("/me"))
 
     async def playlists(self) -> list[SpotifyPlaylist]:
-        """Every playlist of the user, owned and followed."""
+        """Every playlist in the user's library, owned and followed."""
         return [
-            SpotifyPlaylist(
-                id=item["id"],
-                name=item.get("name", ""),
-                owner_id=(item.get("owner") or {}).get("id", ""),
-                snapshot_id=item.get("snapshot_id", ""),
-                total=int(((item.get("tracks") or item.get("items") or {}).get("total")) or 0),
-            )
-            async for item in self._pages("/me/playlists", {"limit": "50"})
+            SpotifyPlaylist.from_api(item)
+            async for item in self._pages("/me/playlists", {"limit": str(PLAYLISTS_PAGE)})
         ]
 
-    async def playlist_tracks(self, playlist_id: str) -> list[SpotifyTrack]:
-        """A playlist's playable tracks (``/items``, falling back to ``/tracks`` on 404)."""
-        params = {"limit": "100", "market": "from_token"}
-        try:
-            items = [item async for item in self._pages(f"/playlists/{playlist_id}/items", params)]
-        except NotFoundError:
-            items = [item async for item in self._pages(f"/playlists/{playlist_id}/tracks", params)]
-        return [track for item in items if (track := _track(item)) is not None]
+    async def playlist_tracks(self, playlist_id: str) -> list[SpotifyPlaylistItem]:
+        """A playlist's playable tracks in order.
 
-    async def saved_tracks(self) -> list[SpotifyTrack]:
-        """The user's saved tracks with ``added_at``."""
-        params = {"limit": "50", "market": "from_token"}
+        Reads ``/items`` (the route since 2026) and falls back to ``/tracks`` when the server does
+        not know it (404). Local files, episodes, removed and unavailable tracks are left out;
+        ``market=from_token`` makes Spotify mark tracks the user cannot play.
+        """
+        params = {
+            "limit": str(ITEMS_PAGE),
+            "market": "from_token",
+            "additional_types": "track,episode",
+        }
+        try:
+            entries = [e async for e in self._pages(f"/playlists/{playlist_id}/items", params)]
+        except NotFoundError:
+            _LOGGER.debug("No /items route for playlist %s; reading /tracks", playlist_id)
+            entries = [e async for e in self._pages(f"/playlists/{playlist_id}/tracks", params)]
+        items = [
+            SpotifyPlaylistItem(added_at(entry), track, entry)
+            for entry in entries
+            if (track := playable_track(entry)) is not None
+        ]
+        if len(items) < len(entries):
+            _LOGGER.debug(
+                "Playlist %s: skipped %d of %d entries (local, episode, unavailable)",
+                playlist_id,
+                len(entries) - len(items),
+                len(entries),
+            )
+        return items
+
+    async def saved_tracks(self) -> list[SpotifySavedTrack]:
+        """The user's saved tracks ("Liked Songs") that are playable, newest first."""
+        params = {"limit": str(SAVED_PAGE), "market": "from_token"}
         return [
-            track async for item in self._pages("/me/tracks", params) if (track := _track(item))
+            SpotifySavedTrack(added_at(entry), track, entry)
+            async for entry in self._pages("/me/tracks", params)
+            if (track := playable_track(entry)) is not None
         ]
 
     @staticmethod
     def playlist_changed(playlist: SpotifyPlaylist, known_snapshot_id: str | None) -> bool:
-        """Whether a playlist must be fetched again."""
-        return playlist.snapshot_id != known_snapshot_id
+        """Whether a playlist's items must be fetched again (its snapshot id moved on)."""
+        return not known_snapshot_id or playlist.snapshot_id != known_snapshot_id
