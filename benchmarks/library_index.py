@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 from difflib import SequenceMatcher
+import os
 import random
+import statistics
 import time
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from custom_components.harmony_music.engine.matching import LibraryIndex
+from custom_components.harmony_music.engine.matching import LibraryIndex, clear_caches
 
 WORDS = [
     "love",
@@ -91,15 +93,15 @@ def make_words(rng: random.Random, count: int) -> list[str]:
 
 def make_world(
     n_library: int, n_tracks: int, seed: int = 1
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A messy library and Spotify tracks, 70% of which the library holds."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int | None]]:
+    """A messy library and Spotify tracks, 70% of which the library holds (with their positions)."""
     rng = random.Random(seed)
     words = make_words(rng, 6000)
     artists = [
         " ".join(rng.choice(words).title() for _ in range(rng.randint(1, 3)))
         for _ in range(n_library // 20)
     ]
-    library = []
+    library: list[dict[str, Any]] = []
     for n in range(n_library):
         title = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))).title()
         library.append(
@@ -113,9 +115,12 @@ def make_world(
             }
         )
     tracks = []
+    truth: list[int | None] = []
     for n in range(n_tracks):
         if rng.random() < 0.7:
-            item = rng.choice(library)
+            position = rng.randrange(len(library))
+            truth.append(position)
+            item = library[position]
             tracks.append(
                 {
                     "id": f"t{n}",
@@ -129,6 +134,7 @@ def make_world(
                 }
             )
         else:
+            truth.append(None)
             tracks.append(
                 {
                     "id": f"t{n}",
@@ -139,11 +145,22 @@ def make_world(
                     "external_ids": {"isrc": ""},
                 }
             )
-    return library, tracks
+    return library, tracks, truth
 
 
 def key(title: str, artist: str) -> str:
     return f"{artist} {title}".lower()
+
+
+def time_index(
+    library: list[dict[str, Any]], tracks: list[dict[str, Any]]
+) -> tuple[float, float, list[tuple[int, float] | None]]:
+    """Build the index and match every track: (build seconds, match seconds, results)."""
+    start = time.perf_counter()
+    index = LibraryIndex(library)
+    built = time.perf_counter()
+    results = [index.match(track) for track in tracks]
+    return built - start, time.perf_counter() - built, results
 
 
 def main() -> None:
@@ -151,18 +168,34 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=20_000)
     parser.add_argument("--library", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=20, help="tracks timed for the baselines")
+    parser.add_argument("--repeat", type=int, default=3, help="LibraryIndex runs (median counts)")
     args = parser.parse_args()
 
-    library, tracks = make_world(args.library, args.tracks)
-    start = time.perf_counter()
-    index = LibraryIndex(library)
-    built = time.perf_counter()
-    found = sum(index.match(track) is not None for track in tracks)
-    done = time.perf_counter()
-    ours = done - start
+    load = os.getloadavg()[0]
+    print(
+        f"{os.cpu_count()} CPUs, load average {load:.2f} before the run (busy machines time slower)"
+    )
+    library, tracks, truth = make_world(args.library, args.tracks)
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        clear_caches()  # every run starts cold, as a first diff after start-up does
+        runs.append(time_index(library, tracks))
+    totals = sorted(build + match for build, match, _ in runs)
+    ours = statistics.median(totals)
+    build, match, results = runs[0]
+    pairs = list(zip(results, truth, strict=True))
+    right = sum(r is not None and r[0] == t for r, t in pairs)
+    other = sum(r is not None and t is not None and r[0] != t for r, t in pairs)
+    phantom = sum(r is not None and t is None for r, t in pairs)
+    present = sum(t is not None for t in truth)
     print(
         f"LibraryIndex: {args.tracks:,} tracks x {args.library:,} library items: "
-        f"build {built - start:.2f} s + match {done - built:.2f} s = {ours:.2f} s; matched {found:,}"
+        f"build {build:.2f} s + match {match:.2f} s; {len(runs)} runs "
+        f"{', '.join(f'{t:.2f}' for t in totals)} s, median {ours:.2f} s"
+    )
+    print(
+        f"  found {right:,} of {present:,} tracks the library holds ({other:,} matched to another "
+        f"item); {phantom:,} of {len(truth) - present:,} tracks it lacks matched something"
     )
 
     rng = random.Random(2)

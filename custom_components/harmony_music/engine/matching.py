@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .normalize import drop_article, fold, is_non_latin
-from .versions import ParsedTitle, album_versions, parse_title
+from .versions import ParsedTitle, album_versions, classify, parse_title
 
 DEFAULT_CONFIDENCE_THRESHOLD: float = 0.8
 
@@ -553,3 +553,9 @@ def _title_key(title: str) -> str:
     if _KEY_HINT.search(title):
         title = _KEY_STRIP.sub(" ", title)
     return drop_article(fold(title))
+
+
+def clear_caches() -> None:
+    """Forget memoised text features: benchmarks time cold runs, long-lived callers free memory."""
+    for cached in (_title_key, artist_units, fold, parse_title, album_versions, classify):
+        cached.cache_clear()
