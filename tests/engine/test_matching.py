@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,44 +17,33 @@ from custom_components.harmony_music.engine.matching import (
 )
 from custom_components.harmony_music.engine.normalize import fold
 
+from .accuracy import evaluate, load_cases
 from .labelled import build_cases
 
-SAMPLE = Path(__file__).parents[3] / "shared" / "examples" / "matching_sample.json"
-
-
-def evaluate(cases: list[dict[str, Any]]) -> tuple[float, float]:
-    """Precision and recall over every candidate scored at the default threshold."""
-    tp = fp = fn = 0
-    for case in cases:
-        expected = set(case["expected"])
-        picked = {
-            i
-            for i, candidate in enumerate(case["candidates"])
-            if score(case["track"], candidate) >= DEFAULT_CONFIDENCE_THRESHOLD
-        }
-        tp += len(picked & expected)
-        fp += len(picked - expected)
-        fn += len(expected - picked)
-    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+CASE_FILES = sorted((Path(__file__).parent / "cases").glob("*.json"))
 
 
 def test_generated_set_accuracy() -> None:
     """Several hundred labelled cases of every category."""
     cases = build_cases()
     assert len(cases) > 400
-    precision, recall = evaluate(cases)
-    assert precision >= 0.98
-    assert recall >= 0.95
+    overall = evaluate(cases)["all"]
+    assert overall.precision >= 0.98, overall.errors
+    assert overall.recall >= 0.95, overall.errors
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample not beside the repo")
-def test_shared_sample_accuracy() -> None:
-    """The public sample of the hidden judging set."""
-    cases = json.loads(SAMPLE.read_text())["cases"]
-    precision, recall = evaluate(cases)
-    assert precision >= 0.98
-    assert recall >= 0.95
-    for case in cases:  # best_match picks one of the expected answers, or none
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda path: path.stem)
+def test_case_file_accuracy(path: Path) -> None:
+    """Each labelled file: the public sample and the sets written without the engine in view."""
+    cases = load_cases(path)
+    overall = evaluate(cases)["all"]
+    assert overall.precision >= 0.98, overall.errors
+    assert overall.recall >= 0.95, overall.errors
+
+
+def test_best_match_on_the_shared_sample() -> None:
+    """best_match picks one of the expected answers, or none when none is expected."""
+    for case in load_cases(Path(__file__).parent / "cases" / "shared_sample.json"):
         pick = best_match(case["track"], case["candidates"])
         assert (pick is None) == (not case["expected"]), case["id"]
         if pick is not None:
