@@ -129,6 +129,27 @@ def test_cases(candidate: dict[str, Any], matches: bool) -> None:
         assert details.gate is not None
 
 
+def test_numbered_parts_and_original_mix() -> None:
+    """'Part II' is 'Pt. 2' (another part is another song); 'Original Mix' is the plain track."""
+    wall = {
+        "name": "Another Brick in the Wall, Pt. 2",
+        "artists": [{"name": "Pink Floyd"}],
+        "album": {"name": "The Wall"},
+        "duration_ms": 238746,
+    }
+    library = [
+        lib("Another Brick In The Wall (Part I)", "Pink Floyd", 191000, album="The Wall"),
+        lib("Another Brick In The Wall (Part II)", "Pink Floyd", 239000, album="The Wall"),
+        lib("Another Brick in the Wall, Part 3", "Pink Floyd", 238000, album="The Wall"),
+    ]
+    assert [score(wall, item) >= 0.8 for item in library] == [False, True, False]
+    assert LibraryIndex(library).match(wall) == best_match(wall, library)
+    assert best_match(wall, library) is not None
+    levels = {"name": "Levels", "artists": [{"name": "Avicii"}], "duration_ms": 337000}
+    assert score(levels, slsk("@@a\\Avicii\\Levels (Original Mix).mp3", 337)) >= 0.8
+    assert score(levels, slsk("@@a\\Avicii\\Levels (Skrillex Remix).mp3", 337)) == 0
+
+
 def test_featured_artists_and_versions() -> None:
     """Features in title or credit are the same recording; language versions are not."""
     track = {

@@ -539,7 +539,8 @@ class LibraryIndex:
 
 
 _KEY_STRIP = re.compile(
-    r"[\(\[\{][^\)\]\}]*[\)\]\}]|\s+[-\u2013\u2014]\s+.*$|\s+(?:feat\.?|ft\.?|featuring)\s+.*$",
+    r"[\(\[\{](?!\s*(?:part|pt|vol|volume|chapter|no|book|act)\b\.?\s*[\divx]+\s*[\)\]\}])"
+    r"[^\)\]\}]*[\)\]\}]|\s+[-\u2013\u2014]\s+.*$|\s+(?:feat\.?|ft\.?|featuring)\s+.*$",
     re.IGNORECASE,
 )
 

@@ -13,6 +13,19 @@ _APOSTROPHES = re.compile("[\u2019'`\u00b4]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _THE_SUFFIX = re.compile(r"^(.*),\s*the$", re.IGNORECASE)
 _PT = re.compile(r"\bpt\b")
+# Roman numerals after the words that number a piece: "Part II" == "Pt. 2".
+_NUMBERED_ROMAN = re.compile(
+    r"\b(part|vol|volume|chapter|no|number|book|act|op)( [ivx]{1,5})\b"
+)
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+
+
+def _roman_to_int(numeral: str) -> int:
+    total = 0
+    for char, following in zip(numeral, [*numeral[1:], ""], strict=True):
+        value = _ROMAN[char]
+        total += -value if following and _ROMAN[following] > value else value
+    return total
 
 
 @lru_cache(maxsize=65536)
@@ -33,7 +46,13 @@ def fold(text: str) -> str:
     if "'" in text or "`" in text:
         text = _APOSTROPHES.sub("", text)
     text = _NON_ALNUM.sub(" ", text).strip()
-    return _PT.sub("part", text) if "pt" in text else text
+    if "pt" in text:
+        text = _PT.sub("part", text)
+    if " i" in text or " v" in text or " x" in text:
+        text = _NUMBERED_ROMAN.sub(
+            lambda m: f"{m.group(1)} {_roman_to_int(m.group(2).strip())}", text
+        )
+    return text
 
 
 def drop_article(text: str) -> str:

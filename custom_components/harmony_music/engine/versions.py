@@ -69,6 +69,10 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bsession\b|\brehearsal\b|\btake\b|\bouttake\b", "session"),
     ]
 ]
+# Whole descriptors that name the standard recording even though they contain "mix".
+_PLAIN_RECORDING = re.compile(r"^(?:original|album|single) (?:mix|version)$")
+# "(Part 2)" is part of the song's name, not a version of it.
+_NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
 
@@ -86,7 +90,7 @@ class ParsedTitle:
 @lru_cache(maxsize=4096)
 def classify(descriptor: str) -> str | None:
     """The version class of one folded descriptor, or None when it does not change the recording."""
-    if not descriptor:
+    if not descriptor or _PLAIN_RECORDING.match(descriptor):
         return None
     for pattern, name in VERSION_CLASSES:
         if pattern.search(descriptor):
@@ -125,6 +129,9 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     remaster = False
     for descriptor in descriptors:
         folded = fold(descriptor)
+        if _NUMBERED_PIECE.match(folded):
+            text = f"{text} {folded}"
+            continue
         feat = _FEAT_DESCRIPTOR.match(folded)
         if feat:
             featured.append(descriptor)
