@@ -14,9 +14,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _THE_SUFFIX = re.compile(r"^(.*),\s*the$", re.IGNORECASE)
 _PT = re.compile(r"\bpt\b")
 # Roman numerals after the words that number a piece: "Part II" == "Pt. 2".
-_NUMBERED_ROMAN = re.compile(
-    r"\b(part|vol|volume|chapter|no|number|book|act|op)( [ivx]{1,5})\b"
-)
+_NUMBERED_ROMAN = re.compile(r"\b(part|vol|volume|chapter|no|number|book|act|op)( [ivx]{1,5})\b")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 
 
