@@ -220,9 +220,13 @@ def build_cases(seed: int = 7) -> list[dict[str, Any]]:
                         f"Music\\Singles\\{main} ft. {' & '.join(artists[1:])} - {title}.mp3",
                         duration + 1,
                     ),
+                    # Credited to the second artist Spotify lists, at the same length: the same
+                    # recording tagged by its duet partner (as "Gary Jules - Mad World" is the
+                    # Michael Andrews & Gary Jules track).
                     soulseek(f"Music\\Singles\\{artists[1]} - {title}.mp3", duration, "mp3"),
+                    soulseek(f"Music\\Singles\\{artists[1]} - {title}.mp3", duration + 40, "mp3"),
                 ],
-                [0, 1],
+                [0, 1, 2],
             )
         # version_suffix: neutral suffixes match, radio edit vs album does not
         suffix = rng.choice(NEUTRAL_SUFFIXES)

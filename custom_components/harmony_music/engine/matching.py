@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 import re
 from typing import Any
 
-from .normalize import drop_article, fold, is_non_latin
+from .normalize import drop_article, fold, german_fold, is_non_latin
 from .versions import ParsedTitle, album_versions, classify, parse_title
 
 DEFAULT_CONFIDENCE_THRESHOLD: float = 0.8
@@ -29,7 +30,21 @@ AUDIO_EXTENSIONS = frozenset(
 _ARTIST_SPLIT = re.compile(
     r"\s*(?:,|;|/|\bfeat\b\.?|\bft\b\.?|\bfeaturing\b|\bwith\b|\bx\b|\band\b|\bvs\b\.?)\s*"
 )
-_TRACK_NUMBER = re.compile(r"^\s*(?:[a-d]?\d{1,3}|\d{1,2}[-.]\d{1,2})(?:\s*[-._)]\s*|\s+)(?=\S)")
+_TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
+_RAW_ARTIST_SPLIT = re.compile(r"\s*[,;/]\s*")
+_NOT_ARTISTS = frozenset({"", "the", "a", "and"})
+_ACRONYM_SKIP = frozenset({"and", "of", "the", "a"})
+_VOWELS = re.compile(r"[aeiouy]")
+# Catalogue numbers of classical works, often left out of file tags ("Suite bergamasque, L. 75").
+_CATALOGUE = re.compile(r"\b(?:op|opus|bwv|kv|k|hob|rv|wwv|l|d|s)\s?\d+[a-z]?\b")
+# Text-speak that spells the same words: "Nothing Compares 2 U" == "Nothing Compares To You".
+_TEXTESE = {"2": "to", "4": "for", "u": "you", "r": "are", "n": "and"}
+# Version classes an edit can differ by when the lengths agree (a plain-named copy of a single
+# is its radio edit), and classes a copy inherits from its album (a plain title on a live album).
+_EDIT_CLASSES = frozenset({"radio_edit", "edit"})
+_ALBUM_CLASSES = frozenset({"live", "acoustic"})
+_FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
+SECONDARY_ARTIST = 0.9
 _DISC_DIR = re.compile(r"^(cd|disc|disk)\s*\d+$")
 _YEAR_PREFIX = re.compile(r"^\s*[\(\[]?(19|20)\d{2}[\)\]]?\s*[-.]?\s*")
 _NUMBER = re.compile(r"\d+")
@@ -71,9 +86,19 @@ def artist_units(text: str) -> frozenset[str]:
     if not folded:
         return frozenset()
     units = {drop_article(folded).replace(" ", "")}
-    units.update(drop_article(p).replace(" ", "") for p in _ARTIST_SPLIT.split(folded) if p)
-    units.discard("")
-    return frozenset(units)
+    parts = _RAW_ARTIST_SPLIT.split(text) if any(c in text for c in ",;/") else (text,)
+    for part in parts:
+        units.update(drop_article(p).replace(" ", "") for p in _ARTIST_SPLIT.split(fold(part)))
+    german = german_fold(text)  # "Die Ärzte" is also written "Die Aerzte"
+    if german:
+        units |= artist_units(german)
+    return frozenset(units - _NOT_ARTISTS)
+
+
+def _acronym(words: str) -> str:
+    """'electric light orchestra' -> 'elo' (three letters or more, else '')."""
+    letters = [w[0] for w in words.split() if w not in _ACRONYM_SKIP]
+    return "".join(letters) if len(letters) >= 3 else ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,25 @@ class TrackFeatures:
     album_versions: frozenset[str]
     duration_s: float | None
     isrc: str | None
+    non_latin_title: bool = False
+
+    @cached_property
+    def primary_words(self) -> str:
+        """The primary artist folded, without article."""
+        return drop_article(fold(self.primary))
+
+    @cached_property
+    def primary_acronym(self) -> str:
+        """Initials of a long artist name ('ELO')."""
+        return _acronym(self.primary_words)
+
+    @cached_property
+    def secondary_units(self) -> frozenset[str]:
+        """The other artists Spotify credits (a duet partner, the performer of a classical work)."""
+        units: set[str] = set()
+        for artist in self.names[1:]:
+            units |= artist_units(artist)
+        return frozenset(units - self.primary_units)
 
     @cached_property
     def primary_tokens(self) -> tuple[str, ...]:
@@ -98,6 +142,11 @@ class TrackFeatures:
     def non_latin_artist(self) -> bool:
         """Whether the primary artist is written in a script transliteration may not bridge."""
         return is_non_latin(self.primary)
+
+    @cached_property
+    def title_forms(self) -> tuple[str, ...]:
+        """The title and its other names (subtitle, translation)."""
+        return (self.title.base, *self.title.aliases)
 
     @cached_property
     def all_units(self) -> frozenset[str]:
@@ -134,15 +183,17 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
     primary, names = _primary_artist(track)
     album_raw = track.get("album")
     album = _str(album_raw.get("name")) if isinstance(album_raw, Mapping) else _str(album_raw)
+    name = _str(track.get("name"))
     return TrackFeatures(
-        title=parse_title(_str(track.get("name"))),
+        title=parse_title(name),
         primary=primary,
         names=names,
         primary_units=artist_units(primary),
-        album=fold(album),
+        album=parse_title(album).base,
         album_versions=album_versions(album),
         duration_s=_raw_duration_s(track),
         isrc=_raw_isrc(track),
+        non_latin_title=is_non_latin(name),
     )
 
 
@@ -155,6 +206,8 @@ class Reading:
     context_tokens: tuple[str, ...]
     album: str
     album_versions: frozenset[str]
+    artist_words: str = ""  # the credit folded, without article
+    artist_non_latin: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,12 +222,15 @@ class CandidateFeatures:
 def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     """Features of a library item."""
     album = _str(candidate.get("album"))
+    artist = _str(candidate.get("artist"))
     reading = Reading(
         title=parse_title(_str(candidate.get("title"))),
-        artist_units=artist_units(_str(candidate.get("artist"))),
+        artist_units=artist_units(artist),
         context_tokens=(),
-        album=fold(album),
+        album=parse_title(album).base,
         album_versions=album_versions(album),
+        artist_words=drop_article(fold(artist)),
+        artist_non_latin=is_non_latin(artist),
     )
     duration_ms = _num(candidate.get("duration_ms"))
     isrc = _str(candidate.get("isrc")).upper().replace("-", "")
@@ -201,12 +257,50 @@ def _folder_album(folder: str) -> tuple[str, str]:
     return "", plain
 
 
+def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
+    """Versions the folders imply: the album folder's live/unplugged name, a karaoke collection."""
+    found: set[str] = set()
+    for depth, folder in enumerate(folders):
+        if depth == 0:
+            found |= album_versions(_BRACKETED.sub(" ", folder))
+            for descriptor in _BRACKETED.findall(folder):
+                found |= (classify(fold(descriptor)) or frozenset()) & _FOLDER_CLASSES
+        if "karaoke" in folder.lower():
+            found.add("karaoke")
+    return frozenset(found)
+
+
+def _name_splits(stem: str) -> list[tuple[str, str]]:
+    """(artist, title) readings of a file name: 'Artist - Title', 'Title - Artist', scene names,
+    and 'Artist - Album - 07 - Title'."""
+    splits: list[tuple[str, str]] = []
+    if " - " in stem:
+        segments = [s for s in stem.split(" - ") if s.strip()]
+        if segments and _NUMBER.fullmatch(segments[0].strip()):
+            segments = segments[1:]
+        if len(segments) >= 2:
+            splits.append((segments[0], " - ".join(segments[1:])))
+            splits.append((segments[-1], " - ".join(segments[:-1])))
+        for index in range(1, len(segments) - 1):
+            if _NUMBER.fullmatch(segments[index].strip()) and len(segments[index].strip()) <= 3:
+                splits.append((segments[0], " - ".join(segments[index + 1 :])))
+                break
+    elif "-" in stem and stem.count("-") <= 3 and not re.search(r"\s-|-\s", stem):
+        segments = [s for s in stem.split("-") if s.strip()]
+        if len(segments) >= 2:
+            splits.append((segments[0], segments[-1]))
+    return splits
+
+
 def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     """Features of a Soulseek file as slskd reports it."""
     path = _str(candidate.get("filename")).replace("/", "\\")
     parts = [p for p in path.split("\\") if p]
     name = parts[-1] if parts else ""
-    folders = [p for p in reversed(parts[:-1]) if not _DISC_DIR.match(fold(p))][:3]
+    # The share's root ("@@name") says nothing about the music in it.
+    folders = [
+        p for p in reversed(parts[:-1]) if not p.startswith("@@") and not _DISC_DIR.match(fold(p))
+    ][:3]
     stem = _strip_extension(name, _str(candidate.get("extension")))
     if " " not in stem:
         stem = stem.replace("_", " ")
@@ -221,39 +315,35 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
             album = album_part
             folder_artist = artist_part
         context.extend(fold(folder.replace("_", " ")).split())
-    album_vers = album_versions(album)
+    album_vers = _folder_versions(folders)
 
-    splits: list[tuple[str, str]] = []
-    if " - " in stem:
-        segments = [s for s in stem.split(" - ") if s.strip()]
-        if segments and _NUMBER.fullmatch(segments[0].strip()):
-            segments = segments[1:]
-        if len(segments) >= 2:
-            splits.append((segments[0], " - ".join(segments[1:])))
-            splits.append((segments[-1], " - ".join(segments[:-1])))
-    elif "-" in stem and stem.count("-") <= 3 and not re.search(r"\s-|-\s", stem):
-        segments = [s for s in stem.split("-") if s.strip()]
-        if len(segments) >= 2:
-            splits.append((segments[0], segments[-1]))
+    splits = _name_splits(stem)
     splits.append((folder_artist, stem))
 
     # Descriptors anywhere in the name ("Hello - Lionel Richie (Karaoke)") hold for every reading.
     stem_versions = parse_title(stem, dash_suffix=False).versions
-    readings = tuple(
-        Reading(
-            title=_with_versions(parse_title(title, dash_suffix=False), stem_versions),
-            artist_units=artist_units(_BRACKETED.sub(" ", artist)),
-            context_tokens=tuple(context),
-            album=fold(album),
-            album_versions=album_vers,
+    album_base = parse_title(album).base
+    readings = []
+    for artist, title in splits:
+        credit = _BRACKETED.sub(" ", artist)
+        readings.append(
+            Reading(
+                title=_with_versions(parse_title(title, dash_suffix=False), stem_versions),
+                artist_units=artist_units(credit),
+                context_tokens=tuple(context),
+                album=album_base,
+                album_versions=album_vers,
+                artist_words=drop_article(fold(credit)),
+                artist_non_latin=is_non_latin(credit),
+            )
         )
-        for artist, title in splits
-    )
-    return CandidateFeatures(readings, _num(candidate.get("length")), None)
+    return CandidateFeatures(tuple(readings), _num(candidate.get("length")), None)
 
 
 def _with_versions(title: ParsedTitle, versions: frozenset[str]) -> ParsedTitle:
-    return ParsedTitle(title.base, title.versions | versions, title.featured, title.remaster)
+    return ParsedTitle(
+        title.base, title.versions | versions, title.featured, title.remaster, title.aliases
+    )
 
 
 def candidate_features(candidate: Mapping[str, Any]) -> CandidateFeatures | None:
@@ -273,11 +363,51 @@ def title_similarity(a: str, b: str) -> float:
     a2, b2 = drop_article(a), drop_article(b)
     if a2 == b2 or a2.replace(" ", "") == b2.replace(" ", ""):
         return 1.0
+    if _textese(a2) == _textese(b2):
+        return 1.0
     if _NUMBER.findall(a2) != _NUMBER.findall(b2):
-        return 0.0
+        a3, b3 = _CATALOGUE.sub(" ", a2), _CATALOGUE.sub(" ", b2)
+        if (a3 == a2 and b3 == b2) or _NUMBER.findall(a3) != _NUMBER.findall(b3):
+            return 0.0
+        a2, b2 = a3, b3
     # Whole words only: 'Parabol' vs 'Parabola' are two songs, so no letter-level fuzziness.
     ta, tb = set(a2.split()), set(b2.split())
     return len(ta & tb) / len(ta | tb)
+
+
+def _textese(text: str) -> str:
+    return " ".join(_TEXTESE.get(word, word) for word in text.split())
+
+
+def transliteration_similarity(a: str, b: str) -> float:
+    """Similarity of two romanisations of one title (systems differ: 'Solntse'/'Solnce').
+
+    Letters are compared without spaces, and again without vowels, which scripts such as Arabic
+    and Hebrew do not write. Numbers must agree.
+    """
+    # 'y' and 'i' stand for the same letters in many systems (й: 'Obiymy'/'Obiimi').
+    ca, cb = a.replace(" ", "").replace("y", "i"), b.replace(" ", "").replace("y", "i")
+    if not ca or not cb or _NUMBER.findall(a) != _NUMBER.findall(b):
+        return 0.0
+    ratio = SequenceMatcher(None, ca, cb, autojunk=False).ratio()
+    sa, sb = _VOWELS.sub("", ca), _VOWELS.sub("", cb)
+    if len(sa) >= 4 and len(sb) >= 4:
+        ratio = max(ratio, SequenceMatcher(None, sa, sb, autojunk=False).ratio())
+    return ratio
+
+
+def _title_part(track: TrackFeatures, reading: Reading) -> float:
+    """Best similarity over the titles' other names; transliterations get letter-level help."""
+    best = title_similarity(track.title.base, reading.title.base)
+    if best >= TITLE_GATE:
+        return best
+    if track.title.aliases or reading.title.aliases:
+        for ours in track.title_forms:
+            for theirs in (reading.title.base, *reading.title.aliases):
+                best = max(best, title_similarity(ours, theirs))
+    if best < TITLE_GATE and track.non_latin_title:
+        best = max(best, transliteration_similarity(track.title.base, reading.title.base))
+    return best
 
 
 def _contains_phrase(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -287,8 +417,21 @@ def _contains_phrase(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(tokens[i : i + size] == phrase for i in range(len(tokens) - size + 1))
 
 
+def _same_band(primary: str, credit: str) -> bool:
+    """'Jimi Hendrix' in 'The Jimi Hendrix Experience', 'ELO' for 'Electric Light Orchestra'."""
+    if not primary or not credit:
+        return False
+    if " " in primary and f" {primary} " in f" {credit} ":
+        return True
+    if " " in credit and f" {credit} " in f" {primary} ":
+        return True
+    compact = credit.replace(" ", "")
+    return _acronym(primary) == compact or _acronym(credit) == primary.replace(" ", "")
+
+
 def _artist_part(track: TrackFeatures, reading: Reading) -> float | None:
-    """1.0 same artist, 0.0 another artist, 0.35 no artist known, None: scripts differ."""
+    """1.0 same artist, 0.9 another credited artist, 0.0 another artist, 0.35 no artist known,
+    0.3 only a featured artist of the title; None when scripts differ and nothing can tell."""
     units = reading.artist_units
     if track.primary_units and (
         track.primary_units & units
@@ -297,13 +440,48 @@ def _artist_part(track: TrackFeatures, reading: Reading) -> float | None:
         return 1.0
     if _contains_phrase(reading.context_tokens, track.primary_tokens):
         return 1.0
-    if track.non_latin_artist:
+    if _same_band(track.primary_words, reading.artist_words):
+        return 1.0
+    if track.non_latin_artist or reading.artist_non_latin:
         return None
     if not units:
         return 0.35
+    if track.secondary_units & units:
+        return SECONDARY_ARTIST
     if track.all_units & units:  # credited to a featured artist only: likely their own version
         return 0.3
     return 0.0
+
+
+def _versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:
+    """Same version classes, or a plain-titled copy that is the track's labelled version.
+
+    Spotify always labels versions, so only its label may be missing on the copy, never the other
+    way round, and only when the lengths agree: an unlabelled copy as long as the radio edit is
+    the radio edit; a plain title from the same album as a live track is that live take.
+    """
+    ours = track.title.versions | track.album_versions
+    theirs = reading.title.versions | reading.album_versions
+    if ours == theirs:
+        return True
+    if reading.title.versions or not theirs < ours or not _same_length(track, cand):
+        return False
+    extra = ours - theirs
+    if extra <= _EDIT_CLASSES:
+        return True
+    return (
+        extra <= _ALBUM_CLASSES
+        and bool(track.album and reading.album)
+        and title_similarity(track.album, reading.album) >= TITLE_GATE
+    )
+
+
+def _same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:
+    return (
+        track.duration_s is not None
+        and cand.duration_s is not None
+        and abs(track.duration_s - cand.duration_s) <= DURATION_EXACT_S
+    )
 
 
 def _duration_part(track: TrackFeatures, cand: CandidateFeatures) -> float | None:
@@ -318,15 +496,13 @@ def _duration_part(track: TrackFeatures, cand: CandidateFeatures) -> float | Non
 
 
 def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> MatchDetails:
-    track_versions = track.title.versions | track.album_versions
-    cand_versions = reading.title.versions | reading.album_versions
     # A live track matches a plain title on a live album and vice versa: compare classes.
     parts: dict[str, float] = {}
-    if track_versions != cand_versions:
+    if not _versions_compatible(track, cand, reading):
         return MatchDetails(0.0, "version", {"version": 0.0})
     parts["version"] = 1.0
 
-    title = title_similarity(track.title.base, reading.title.base)
+    title = _title_part(track, reading)
     parts["title"] = title
     if title < TITLE_GATE:
         return MatchDetails(0.0, "title", parts)
@@ -342,8 +518,9 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
         parts["duration"] = duration
         if duration == 0.0:
             return MatchDetails(0.0, "duration", parts)
-    elif artist is None:
-        # Neither artist nor duration can confirm a transliterated title: not enough evidence.
+    if (artist is None or artist == SECONDARY_ARTIST or title < 1.0) and duration != 1.0:
+        # A transliterated title, another credited artist or a near title: only with the
+        # same length is it the same recording.
         return MatchDetails(0.0, "evidence", parts)
 
     if track.album and reading.album:
@@ -425,7 +602,7 @@ class LibraryIndex:
         self._features: dict[int, CandidateFeatures | None] = {}
         self._keys: list[str] = []
         self._by_isrc: dict[str, list[int]] = defaultdict(list)
-        self._by_title: dict[str, list[int]] = defaultdict(list)
+        self._by_title: dict[str, list[int]] = defaultdict(list)  # by title key without spaces
         self._by_token: dict[str, list[int]] = defaultdict(list)
         # Durations and ISRCs by position make the duration gate a list lookup.
         self._durations: list[float | None] = []
@@ -463,7 +640,7 @@ class LibraryIndex:
             key = _title_key(title) if isinstance(title, str) else ""
             keys.append(key)
             if key:
-                by_title[key].append(index)
+                by_title[key.replace(" ", "")].append(index)
                 for token in key.split():
                     by_token[token].append(index)
 
@@ -482,24 +659,37 @@ class LibraryIndex:
 
     def candidates(self, track: Mapping[str, Any]) -> list[int]:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
-        return self._positions(_title_key(_str(track.get("name"))), _raw_isrc(track))
+        return self._positions(_str(track.get("name")), _raw_isrc(track))
 
-    def _positions(self, key: str, isrc: str | None) -> list[int]:
+    def _positions(self, name: str, isrc: str | None) -> list[int]:
+        key = _title_key(name)
         found: dict[int, None] = {}
         for index in self._by_isrc.get(isrc, []) if isrc else []:
             found[index] = None
-        for index in self._by_title.get(key, []):
+        for index in self._by_title.get(key.replace(" ", ""), []):
             found[index] = None
+        if _KEY_HINT.search(name):
+            # Other names in the title: "Untitled #3 - Samskeyti" may be filed as "Samskeyti".
+            for alias in parse_title(name).aliases:
+                for index in self._by_title.get(_title_key(alias).replace(" ", ""), []):
+                    found[index] = None
         if not found and key:
+            transliterated = is_non_latin(name)
             # Near titles need most words in common (see title_similarity): intersect the two
             # rarest word lists, then keep keys that could pass the title gate.
             tokens = set(key.split())
-            postings = sorted((self._by_token.get(token, []) for token in tokens), key=len)
-            pool = set(postings[0])
+            # Words the library never uses (a catalogue number, a typo) cannot narrow anything.
+            postings = sorted(
+                (posting for token in tokens if (posting := self._by_token.get(token))), key=len
+            )
+            pool = set(postings[0]) if postings else set()
             if len(postings) > 1:
                 pool.intersection_update(postings[1])
             for index in pool:
-                if title_similarity(key, self._keys[index]) >= TITLE_GATE:
+                other = self._keys[index]
+                if title_similarity(key, other) >= TITLE_GATE or (
+                    transliterated and transliteration_similarity(key, other) >= TITLE_GATE
+                ):
                     found[index] = None
         return list(found)
 
@@ -514,7 +704,7 @@ class LibraryIndex:
             duration_s, isrc = _raw_duration_s(track), _raw_isrc(track)
             positions = [
                 index
-                for index in self._positions(_title_key(_str(track.get("name"))), isrc)
+                for index in self._positions(_str(track.get("name")), isrc)
                 if not self._duration_gated(duration_s, isrc, index)
             ]
             if not positions:

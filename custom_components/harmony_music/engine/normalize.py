@@ -16,6 +16,14 @@ _PT = re.compile(r"\bpt\b")
 # Roman numerals after the words that number a piece: "Part II" == "Pt. 2".
 _NUMBERED_ROMAN = re.compile(r"\b(part|vol|volume|chapter|no|number|book|act|op)( [ivx]{1,5})\b")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+# Letters stylised as symbols inside a word: "P!nk", "Ke$ha", "A$AP".
+_SYMBOL_LETTERS = re.compile(r"(?<=[a-z])!(?=[a-z])|\$(?=[a-z])|(?<=[a-z])\$")
+# Cyrillic look-alikes used as stylised Latin letters ("KoЯn"), mapped only inside Latin words.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсхЯяИи", "ABEKMHOPCTXaeopcxRrNn")
+_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0400-\u04ff])\w+\b")
+_GERMAN = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
 
 
 def _roman_to_int(numeral: str) -> int:
@@ -32,7 +40,10 @@ def fold(text: str) -> str:
     if not text:
         return ""
     if not text.isascii():  # the common ASCII case skips the costly transliteration
-        text = unidecode(unicodedata.normalize("NFKC", text))
+        text = unicodedata.normalize("NFKC", text)
+        if _MIXED_WORD.search(text):
+            text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
+        text = unidecode(text)
     # Each step runs only when its character is present: fold is on the hot path of a diff.
     if "," in text:
         match = _THE_SUFFIX.match(text.strip())
@@ -41,6 +52,8 @@ def fold(text: str) -> str:
     if "&" in text or "+" in text:
         text = _AMP.sub(" and ", text)
     text = text.lower()
+    if "!" in text or "$" in text:
+        text = _SYMBOL_LETTERS.sub(lambda m: "i" if m.group(0) == "!" else "s", text)
     if "'" in text or "`" in text:
         text = _APOSTROPHES.sub("", text)
     text = _NON_ALNUM.sub(" ", text).strip()
@@ -51,6 +64,14 @@ def fold(text: str) -> str:
             lambda m: f"{m.group(1)} {_roman_to_int(m.group(2).strip())}", text
         )
     return text
+
+
+def german_fold(text: str) -> str | None:
+    """The German spelling of umlauts ("Die Ärzte" -> "die aerzte"), or None without any."""
+    if text.isascii():
+        return None
+    german = text.translate(_GERMAN)
+    return fold(german) if german != text else None
 
 
 def drop_article(text: str) -> str:

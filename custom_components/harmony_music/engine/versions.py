@@ -28,7 +28,6 @@ NEUTRAL_PATTERNS = [
     r"\boriginal version\b",
     r"\boriginal\b$",
     r"^\d{4}$",
-    r"^\d{4} (version|mix)$",
     r"\bexplicit\b",
     r"\bclean\b",
     r"\bdirty\b",
@@ -39,15 +38,17 @@ NEUTRAL_PATTERNS = [
     r"\bwww\b",
     r"\bcom\b",
     r"^(flac|mp3|320|v0|v2|web|cd|vinyl|24bit|16bit|lossless|aac|m4a)\b",
+    r"\d* ?kbps\b",
     r"\bdeluxe\b",
     r"\bbonus track\b",
-    r"^from\b",
+    r"\bfrom\b",
     r"\bsoundtrack\b",
     r"\bdigital\b",
 ]
 _NEUTRAL = re.compile("|".join(NEUTRAL_PATTERNS))
 
-# (pattern, class): the first that matches names the version class of a descriptor.
+# Every class whose pattern matches a descriptor applies ("Acoustic; Live at MTV Unplugged" is
+# both). Remixes also carry who remixed them: "Diplo Remix" is not "Remix".
 VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), c)
     for p, c in [
@@ -57,50 +58,84 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bslowed\b|\breverb\b", "slowed"),
         (r"\binstrumental\b|\binst\b", "instrumental"),
         (r"\ba ?cappella\b|\bacapella\b", "acappella"),
-        (r"\bacoustic\b|\bunplugged\b", "acoustic"),
-        (r"\blive\b|\bconcert\b", "live"),
+        (r"\bacoustic\b|\bunplugged\b|\bstripped\b", "acoustic"),
+        (r"\blive\b|\bconcert\b|\bunplugged\b|\brecorded at\b", "live"),
         (r"\bdemo\b", "demo"),
         (r"\bradio edit\b|\bradio version\b|\bradio mix\b", "radio_edit"),
         (r"\bextended\b|\b12 inch\b|\b12\b", "extended"),
-        (r"\bremix(es)?\b|\brmx\b|\bmix\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b", "remix"),
-        (r"\bedit\b", "edit"),
-        (r"\bre ?record(ed|ing)?\b|\btaylor s version\b|\btaylors version\b", "rerecorded"),
-        (r"\borchestral\b|\bsymphonic\b|\bpiano\b", "arrangement"),
+        (
+            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b"
+            r"|(?<!radio )(?<!extended )(?<!original )\bmix\b",
+            "remix",
+        ),
+        (r"(?<!radio )\bedit\b", "edit"),
+        (
+            r"\bre ?record(ed|ing)?\b|\btaylor s version\b|\btaylors version\b"
+            r"|\bnew (version|recording)\b",
+            "rerecorded",
+        ),
+        (r"\bvocals? only\b|\bstems?\b|\bisolated\b", "stem"),
+        (
+            r"\borchestral\b|\bsymphonic\b|\bpiano\b|\bwith (?:.* )?(?:guitars?|strings|orchestra|choir|horns)\b",
+            "arrangement",
+        ),
         (r"\bsession\b|\brehearsal\b|\btake\b|\bouttake\b", "session"),
+        (r"\breprise\b", "reprise"),
+        (r"\balternate\b|\balternative\b|\balt\b", "alternate"),
+        (r"\binterlude\b|\bintro\b|\boutro\b|\bskit\b", "interlude"),
     ]
 ]
 # Whole descriptors that name the standard recording even though they contain "mix".
 _PLAIN_RECORDING = re.compile(r"^(?:original|album|single) (?:mix|version)$")
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
+_REMIX_WORDS = re.compile(
+    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|official|the|version|feat|ft|featuring)\b"
+)
+# "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
+_INSTRUMENTATION = re.compile(r"\b(?:guitars?|strings|orchestra|choir|horns)\b")
 _SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
+# An unknown descriptor that calls itself a version or mix is one ("Mina Harker's Version").
+_NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit)\b")
 
 
 @dataclass(frozen=True)
 class ParsedTitle:
-    """A title's base (what identifies the song) and its version classes."""
+    """A title's base (what identifies the song), its version classes and other names.
+
+    ``aliases`` are descriptors that are neither versions nor neutral: a subtitle or a
+    translation ("Untitled #3 - Samskeyti", "뚜두뚜두 (DDU-DU DDU-DU)") by which a copy may be named.
+    """
 
     base: str
     versions: frozenset[str]
     featured: tuple[str, ...]
     remaster: bool
+    aliases: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=4096)
-def classify(descriptor: str) -> str | None:
-    """The version class of one folded descriptor, or None when it does not change the recording."""
+def classify(descriptor: str) -> frozenset[str] | None:
+    """Version classes of one folded descriptor: empty when it does not change the recording,
+    None when it is unknown (a subtitle, a translation: neither a version nor neutral)."""
     if not descriptor or _PLAIN_RECORDING.match(descriptor):
-        return None
-    for pattern, name in VERSION_CLASSES:
-        if pattern.search(descriptor):
-            return name
+        return frozenset()
+    classes = {name for pattern, name in VERSION_CLASSES if pattern.search(descriptor)}
+    if "remix" in classes:
+        remixer = " ".join(_REMIX_WORDS.sub(" ", descriptor).split())
+        classes.discard("remix")
+        classes.add(f"remix:{remixer.replace(' ', '')}")
+    if classes:
+        return frozenset(classes)
     if _NEUTRAL.search(descriptor):
-        return None
+        return frozenset()
     lang = _LANG_VERSION.match(descriptor)
     if lang:
-        return f"ver:{lang.group(1)}"
-    return f"other:{descriptor}"
+        return frozenset({f"ver:{lang.group(1)}"})
+    if _NAMED_VERSION.search(descriptor):
+        return frozenset({f"ver:{descriptor.replace(' ', '')}"})
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -126,6 +161,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
         featured.append(inline.group(0))
         text = text[: inline.start()]
     versions: set[str] = set()
+    aliases: list[str] = []
     remaster = False
     for descriptor in descriptors:
         folded = fold(descriptor)
@@ -133,22 +169,41 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
             text = f"{text} {folded}"
             continue
         feat = _FEAT_DESCRIPTOR.match(folded)
-        if feat:
+        if feat and not _INSTRUMENTATION.search(folded):
             featured.append(descriptor)
             continue
         if "remaster" in folded:
             remaster = True
-        version = classify(folded)
-        if version:
-            versions.add(version)
-    return ParsedTitle(fold(text), frozenset(versions), tuple(featured), remaster)
+        classes = classify(folded)
+        if classes is None:
+            aliases.append(folded)
+        else:
+            versions.update(classes)
+    return ParsedTitle(fold(text), frozenset(versions), tuple(featured), remaster, tuple(aliases))
 
 
-_LIVE_ALBUM = re.compile(r"\blive (at|in|from|on)\b|^live$|\blive$|\bunplugged\b|\bin concert\b")
+_LIVE_ALBUM = re.compile(
+    r"\blive (at|in|from|on)\b|^live$|\blive$|^live \d{4}\b|\bin concert\b|\bunplugged\b"
+)
 
 
 @lru_cache(maxsize=65536)
 def album_versions(album: str) -> frozenset[str]:
-    """Version classes an album name implies for all its tracks (a live album's tracks are live)."""
+    """Version classes an album name implies for all its tracks (a live album's tracks are live).
+
+    MTV Unplugged albums are live and acoustic; "Taylor's Version" albums are re-recordings;
+    karaoke compilations hold karaoke tracks.
+    """
     folded = fold(album)
-    return frozenset({"live"}) if folded and _LIVE_ALBUM.search(folded) else frozenset()
+    if not folded:
+        return frozenset()
+    found: set[str] = set()
+    if _LIVE_ALBUM.search(folded):
+        found.add("live")
+    if "unplugged" in folded:
+        found.add("acoustic")
+    if "karaoke" in folded:
+        found.add("karaoke")
+    if "taylors version" in folded or "taylor s version" in folded:
+        found.add("rerecorded")
+    return frozenset(found)
