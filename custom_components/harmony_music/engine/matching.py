@@ -172,9 +172,7 @@ def _primary_artist(track: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     artists_raw = track.get("artists")
     names: tuple[str, ...] = ()
     if isinstance(artists_raw, list):
-        names = tuple(
-            n for a in artists_raw if _is_mapping(a) if (n := _str(a.get("name")))
-        )
+        names = tuple(n for a in artists_raw if _is_mapping(a) if (n := _str(a.get("name"))))
     return (names[0] if names else ""), names
 
 
