@@ -16,6 +16,7 @@ from custom_components.harmony_music.engine.matching import (
     score_details,
 )
 from custom_components.harmony_music.engine.normalize import fold
+from custom_components.harmony_music.engine.versions import parse_title
 
 from .accuracy import evaluate, load_cases
 from .labelled import build_cases
@@ -161,6 +162,31 @@ def test_numbered_parts_and_original_mix() -> None:
     levels = {"name": "Levels", "artists": [{"name": "Avicii"}], "duration_ms": 337000}
     assert score(levels, slsk("@@a\\Avicii\\Levels (Original Mix).mp3", 337)) >= 0.8
     assert score(levels, slsk("@@a\\Avicii\\Levels (Skrillex Remix).mp3", 337)) == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "versions", "aliases"),
+    [
+        ("Song (8D Audio)", {"processed"}, ()),
+        ("Song (Off Vocal Ver.)", {"instrumental"}, ()),
+        ("Song (Chopped & Screwed)", {"slowed"}, ()),
+        ("Song (Home Recording)", {"demo"}, ()),
+        ("Song - Acoustic; Live at MTV Unplugged", {"acoustic", "live"}, ()),
+        ("Song (Diplo Remix)", {"remix:diplo"}, ()),
+        ("Song (Extended Mix)", {"extended"}, ()),
+        ("Song (Mina Harker's Version)", {"ver:minaharkersversion"}, ()),
+        ("Song (New Version 2002)", {"rerecorded"}, ()),
+        ("Song (With Long-Lost Guitars)", {"arrangement"}, ()),
+        ("Song - 2011 Remaster", set(), ()),
+        ('Song - Love Theme from "Titanic"', set(), ()),
+        ("Untitled #3 - Samskeyti", set(), ("samskeyti",)),
+    ],
+)
+def test_version_descriptors(title: str, versions: set[str], aliases: tuple[str, ...]) -> None:
+    """Descriptors name a version, change nothing, or give the song another name."""
+    parsed = parse_title(title)
+    assert parsed.versions == versions
+    assert parsed.aliases == aliases
 
 
 def test_featured_artists_and_versions() -> None:

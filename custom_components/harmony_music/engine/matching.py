@@ -45,6 +45,16 @@ _EDIT_CLASSES = frozenset({"radio_edit", "edit"})
 _ALBUM_CLASSES = frozenset({"live", "acoustic"})
 _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 SECONDARY_ARTIST = 0.9
+# What odd input (wrong types, cut-off strings, pathological nesting) can raise while scoring.
+_ODD_INPUT = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    RecursionError,
+    ArithmeticError,
+)
 _DISC_DIR = re.compile(r"^(cd|disc|disk)\s*\d+$")
 _YEAR_PREFIX = re.compile(r"^\s*[\(\[]?(19|20)\d{2}[\)\]]?\s*[-.]?\s*")
 _NUMBER = re.compile(r"\d+")
@@ -370,6 +380,8 @@ def title_similarity(a: str, b: str) -> float:
         a2, b2 = a3, b3
     # Whole words only: 'Parabol' vs 'Parabola' are two songs, so no letter-level fuzziness.
     ta, tb = set(a2.split()), set(b2.split())
+    if not ta or not tb:  # nothing left but catalogue numbers
+        return 0.0
     return len(ta & tb) / len(ta | tb)
 
 
@@ -557,7 +569,7 @@ def score_details(track: Mapping[str, Any], candidate: Mapping[str, Any]) -> Mat
         if not _is_mapping(track) or not _is_mapping(candidate):
             return MatchDetails(0.0, "unreadable", {})
         return details_from_features(track_features(track), candidate_features(candidate))
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError):
+    except _ODD_INPUT:
         return MatchDetails(0.0, "unreadable", {})
 
 
@@ -575,7 +587,7 @@ def best_match(
     limit = DEFAULT_CONFIDENCE_THRESHOLD if threshold is None else threshold
     try:
         features = track_features(track) if isinstance(track, Mapping) else None
-    except (TypeError, ValueError, AttributeError):
+    except _ODD_INPUT:
         features = None
     if features is None or not isinstance(candidates, Sequence):
         return None
@@ -585,7 +597,7 @@ def best_match(
             continue
         try:
             value = details_from_features(features, candidate_features(candidate)).score
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        except _ODD_INPUT:
             continue
         if value >= limit and (best is None or value > best[1]):
             best = (index, value)
@@ -721,7 +733,7 @@ class LibraryIndex:
                 value = details_from_features(features, self._candidate(index)).score
                 if value >= limit and (best is None or value > best[1]):
                     best = (index, value)
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        except _ODD_INPUT:
             return None
         return best
 
