@@ -189,6 +189,26 @@ def test_version_descriptors(title: str, versions: set[str], aliases: tuple[str,
     assert parsed.aliases == aliases
 
 
+def test_japanese_titles_by_their_reading() -> None:
+    """A kanji title is found under its Japanese reading, beside unidecode's Mandarin one."""
+    track = {
+        "name": "春よ、来い",
+        "artists": [{"name": "松任谷由実"}],
+        "album": {"name": "THE DANCING SUN"},
+        "duration_ms": 291533,
+    }
+    library = [
+        lib("Haru yo Koi", "Yumi Matsutoya", 291500, album="The Dancing Sun"),
+        lib("Hikouki Gumo", "Yumi Arai", 205000, album="Hikoukigumo"),
+    ]
+    assert score(track, library[0]) >= 0.8
+    assert score(track, library[1]) == 0
+    assert LibraryIndex(library).match(track) == best_match(track, library)
+    assert score(track, lib("Haru yo Koi", "Yumi Matsutoya", 250000)) == 0  # another length
+    chinese = {"name": "七里香", "artists": [{"name": "周杰倫"}], "duration_ms": 299533}
+    assert score(chinese, lib("Qi Li Xiang", "Jay Chou", 300000)) >= 0.8
+
+
 def test_featured_artists_and_versions() -> None:
     """Features in title or credit are the same recording; language versions are not."""
     track = {

@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 import re
 from typing import Any, TypeGuard
 
-from .normalize import drop_article, fold, german_fold, is_non_latin
+from .normalize import drop_article, fold, german_fold, is_non_latin, japanese_reading
 from .versions import ParsedTitle, album_versions, classify, parse_title
 
 DEFAULT_CONFIDENCE_THRESHOLD: float = 0.8
@@ -23,7 +23,7 @@ WEIGHTS = {"title": 0.40, "artist": 0.35, "duration": 0.15, "album": 0.10}
 TITLE_GATE = 0.8
 CROWDED_TITLE = 25
 DURATION_EXACT_S = 3.0
-DURATION_GATE_S = 8.0
+DURATION_GATE_S = 7.0
 AUDIO_EXTENSIONS = frozenset(
     {"mp3", "flac", "m4a", "aac", "ogg", "opus", "wav", "wma", "alac", "aiff", "aif", "ape", "wv"}
 )
@@ -32,6 +32,7 @@ _ARTIST_SPLIT = re.compile(
 )
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
 _RAW_ARTIST_SPLIT = re.compile(r"\s*[,;/]\s*")
+_FEAT_WORD = re.compile(r"^\s*(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _NOT_ARTISTS = frozenset({"", "the", "a", "and"})
 _ACRONYM_SKIP = frozenset({"and", "of", "the", "a"})
 _VOWELS = re.compile(r"[aeiouy]")
@@ -45,6 +46,8 @@ _EDIT_CLASSES = frozenset({"radio_edit", "edit"})
 _ALBUM_CLASSES = frozenset({"live", "acoustic"})
 _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 SECONDARY_ARTIST = 0.9
+NO_ARTIST = 0.35
+ALBUM_VOUCHED_ARTIST = 0.6
 # What odd input (wrong types, cut-off strings, pathological nesting) can raise while scoring.
 _ODD_INPUT = (
     TypeError,
@@ -124,6 +127,18 @@ class TrackFeatures:
     duration_s: float | None
     isrc: str | None
     non_latin_title: bool = False
+    name: str = ""  # the title as Spotify wrote it
+
+    @cached_property
+    def reading_forms(self) -> tuple[str, ...]:
+        """Romanisations of a non-Latin title: unidecode's, and the Japanese reading."""
+        if not self.non_latin_title:
+            return ()
+        japanese = japanese_reading(self.name)
+        forms = [self.title.base]
+        if japanese:
+            forms.append(parse_title(japanese).base)
+        return tuple(forms)
 
     @cached_property
     def primary_words(self) -> str:
@@ -155,8 +170,9 @@ class TrackFeatures:
 
     @cached_property
     def title_forms(self) -> tuple[str, ...]:
-        """The title and its other names (subtitle, translation)."""
-        return (self.title.base, *self.title.aliases)
+        """The title, its other names (subtitle, translation) and both run together."""
+        base, aliases = self.title.base, self.title.aliases
+        return (base, *aliases, *(f"{base} {alias}" for alias in aliases))
 
     @cached_property
     def all_units(self) -> frozenset[str]:
@@ -202,6 +218,7 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
         duration_s=_raw_duration_s(track),
         isrc=_raw_isrc(track),
         non_latin_title=is_non_latin(name),
+        name=name,
     )
 
 
@@ -216,6 +233,7 @@ class Reading:
     album_versions: frozenset[str]
     artist_words: str = ""  # the credit folded, without article
     artist_non_latin: bool = False
+    folder_names: frozenset[str] = frozenset()  # compact names of the parent folders
 
 
 @dataclass(frozen=True)
@@ -255,7 +273,7 @@ def _strip_extension(name: str, extension: str) -> str:
 def _folder_album(folder: str) -> tuple[str, str]:
     """(artist, album) read from a folder name like 'Artist - Album (Year) [FLAC]'."""
     plain = re.sub(r"[\(\[\{][^\)\]\}]*[\)\]\}]", " ", folder).strip()
-    plain = _YEAR_PREFIX.sub("", plain)
+    plain = _YEAR_PREFIX.sub("", plain) or plain  # an album called "1989" keeps its name
     if " - " in plain:
         artist, _, album = plain.partition(" - ")
         return artist, _YEAR_PREFIX.sub("", album)
@@ -289,6 +307,9 @@ def _name_splits(stem: str) -> list[tuple[str, str]]:
         if len(segments) >= 2:
             splits.append((segments[0], " - ".join(segments[1:])))
             splits.append((segments[-1], " - ".join(segments[:-1])))
+        if len(segments) == 3:  # the middle one is often the album
+            splits.append((segments[0], segments[2]))
+            splits.append((segments[2], segments[0]))
         for index in range(1, len(segments) - 1):
             if _NUMBER.fullmatch(segments[index].strip()) and len(segments[index].strip()) <= 3:
                 splits.append((segments[0], " - ".join(segments[index + 1 :])))
@@ -324,6 +345,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
             folder_artist = artist_part
         context.extend(fold(folder.replace("_", " ")).split())
     album_vers = _folder_versions(folders)
+    folder_names = frozenset(drop_article(fold(folder)).replace(" ", "") for folder in folders)
 
     splits = _name_splits(stem)
     splits.append((folder_artist, stem))
@@ -343,6 +365,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
                 album_versions=album_vers,
                 artist_words=drop_article(fold(credit)),
                 artist_non_latin=is_non_latin(credit),
+                folder_names=folder_names,
             )
         )
     return CandidateFeatures(tuple(readings), _num(candidate.get("length")), None)
@@ -416,7 +439,12 @@ def _title_part(track: TrackFeatures, reading: Reading) -> float:
             for theirs in (reading.title.base, *reading.title.aliases):
                 best = max(best, title_similarity(ours, theirs))
     if best < TITLE_GATE and track.non_latin_title:
-        best = max(best, transliteration_similarity(track.title.base, reading.title.base))
+        for form in track.reading_forms:
+            best = max(
+                best,
+                title_similarity(form, reading.title.base),
+                transliteration_similarity(form, reading.title.base),
+            )
     return best
 
 
@@ -454,13 +482,33 @@ def _artist_part(track: TrackFeatures, reading: Reading) -> float | None:
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
         return None
+    if reading.folder_names & track.primary_units:
+        return 1.0  # a folder named after the artist ("Miracles, The")
     if not units:
-        return 0.35
+        return NO_ARTIST
     if track.secondary_units & units:
         return SECONDARY_ARTIST
     if track.all_units & units:  # credited to a featured artist only: likely their own version
         return 0.3
     return 0.0
+
+
+def _guest_units(featured: tuple[str, ...]) -> frozenset[str]:
+    """Each guest named in a title's feat./with credit, one compact name per guest."""
+    units: set[str] = set()
+    for credit in featured:
+        text = _FEAT_WORD.sub(" ", credit.strip(" ()[]"))
+        for part in _RAW_ARTIST_SPLIT.split(text):
+            units.update(drop_article(p).replace(" ", "") for p in _ARTIST_SPLIT.split(fold(part)))
+    return frozenset(units - _NOT_ARTISTS)
+
+
+def _extra_guest(track: TrackFeatures, reading: Reading) -> bool:
+    """The copy features someone the track credits nowhere: a remix with a new verse."""
+    if not reading.title.featured:
+        return False
+    guests = _guest_units(reading.title.featured)
+    return bool(guests) and not guests <= (track.all_units | track.primary_units)
 
 
 def _versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:
@@ -516,6 +564,8 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
     parts["title"] = title
     if title < TITLE_GATE:
         return MatchDetails(0.0, "title", parts)
+    if _extra_guest(track, reading):
+        return MatchDetails(0.0, "guest", parts)
 
     artist = _artist_part(track, reading)
     if artist is not None:
@@ -536,10 +586,16 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
     if track.album and reading.album:
         album_sim = title_similarity(track.album, reading.album)
         parts["album"] = 1.0 if album_sim >= 0.8 else 0.5
+        if artist == NO_ARTIST and parts["album"] == 1.0 and duration == 1.0:
+            # No artist in the path, but the album folder and the length agree.
+            parts["artist"] = ALBUM_VOUCHED_ARTIST
 
     weighted = sum(WEIGHTS[k] * v for k, v in parts.items() if k in WEIGHTS)
     total = sum(WEIGHTS[k] for k in parts if k in WEIGHTS)
     score = weighted / total if total else 0.0
+    if duration is not None and duration < 1.0:
+        # Lengths a few seconds apart are doubt about the whole match, not one part of it.
+        score *= 0.85 + 0.15 * duration
     if track.isrc and cand.isrc and track.isrc != cand.isrc:
         # A remaster gets a new ISRC: then a conflict only lowers the score.
         parts["isrc"] = 0.0
@@ -683,25 +739,34 @@ class LibraryIndex:
             for alias in parse_title(name).aliases:
                 for index in self._by_title.get(_title_key(alias).replace(" ", ""), []):
                     found[index] = None
-        if not found and key:
-            transliterated = is_non_latin(name)
-            # Near titles need most words in common (see title_similarity): intersect the two
-            # rarest word lists, then keep keys that could pass the title gate.
-            tokens = set(key.split())
-            # Words the library never uses (a catalogue number, a typo) cannot narrow anything.
-            postings = sorted(
-                (posting for token in tokens if (posting := self._by_token.get(token))), key=len
-            )
-            pool = set(postings[0]) if postings else set()
-            if len(postings) > 1:
-                pool.intersection_update(postings[1])
-            for index in pool:
-                other = self._keys[index]
-                if title_similarity(key, other) >= TITLE_GATE or (
-                    transliterated and transliteration_similarity(key, other) >= TITLE_GATE
-                ):
-                    found[index] = None
+        transliterated = is_non_latin(name)
+        keys = [key]
+        if transliterated and (japanese := japanese_reading(name)):
+            keys.append(_title_key(japanese))
+            for index in self._by_title.get(keys[-1].replace(" ", ""), []):
+                found[index] = None
+        if not found:
+            for near in keys:
+                self._near_titles(near, transliterated, found)
         return list(found)
+
+    def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
+        """Near titles need most words in common (see title_similarity): intersect the two
+        rarest word lists, then keep keys that could pass the title gate."""
+        # Words the library never uses (a catalogue number, a typo) cannot narrow anything.
+        postings = sorted(
+            (posting for token in set(key.split()) if (posting := self._by_token.get(token))),
+            key=len,
+        )
+        pool = set(postings[0]) if postings else set()
+        if len(postings) > 1:
+            pool.intersection_update(postings[1])
+        for index in pool:
+            other = self._keys[index]
+            if title_similarity(key, other) >= TITLE_GATE or (
+                transliterated and transliteration_similarity(key, other) >= TITLE_GATE
+            ):
+                found[index] = None
 
     def match(
         self, track: Mapping[str, Any], threshold: float | None = None

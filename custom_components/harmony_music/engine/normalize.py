@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 import re
+import threading
+from typing import Any
 import unicodedata
 
 from unidecode import unidecode
@@ -64,6 +66,32 @@ def fold(text: str) -> str:
             lambda m: f"{m.group(1)} {_roman_to_int(m.group(2).strip())}", text
         )
     return text
+
+
+# Kana and CJK ideographs: text pykakasi can give a Japanese reading of.
+_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_KAKASI_LOCK = threading.Lock()
+_kakasi: Any = None
+
+
+@lru_cache(maxsize=8192)
+def japanese_reading(text: str) -> str | None:
+    """The folded Hepburn reading of Japanese text, or None for text without kana or kanji.
+
+    unidecode reads kanji as Mandarin ('春よ、来い' -> 'chun yo lai i'); files of Japanese music
+    are named by their Japanese reading ('Haru yo Koi'). For Chinese titles this reading is wrong,
+    so callers use it beside unidecode's, never instead.
+    """
+    if text.isascii() or not _JAPANESE.search(text):
+        return None
+    global _kakasi  # noqa: PLW0603 - one converter, built on first use: it loads large dictionaries
+    with _KAKASI_LOCK:
+        if _kakasi is None:
+            import pykakasi
+
+            _kakasi = pykakasi.kakasi()  # type: ignore[no-untyped-call]
+        parts = _kakasi.convert(text)
+    return fold(" ".join(str(part.get("hepburn", "")) for part in parts)) or None
 
 
 def german_fold(text: str) -> str | None:

@@ -18,8 +18,8 @@ _FEAT_INLINE = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+.+$", re.IGNORECASE
 _FEAT_DESCRIPTOR = re.compile(r"^(?:feat|ft|featuring|with)\b\s*(.*)$")
 
 NEUTRAL_PATTERNS = [
-    r"\bremaster(ed)?\b",
-    r"\bre master(ed)?\b",
+    # remastered, remasterisé, remasterizado, rimasterizzato
+    r"\b(?:re ?|ri)master\w*",
     r"\bmono\b",
     r"\bstereo\b",
     r"\bsingle version\b",
@@ -60,8 +60,12 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bmash ?up\b", "mashup"),
         (r"\binstrumental\b|\binst\b|\boff vocal\b", "instrumental"),
         (r"\ba ?cappella\b|\bacapella\b", "acappella"),
-        (r"\bacoustic\b|\bunplugged\b|\bstripped\b", "acoustic"),
-        (r"\blive\b|\bconcert\b|\bunplugged\b|\brecorded at\b", "live"),
+        (r"\bacoustic\b|\bacustic[oa]\b|\bunplugged\b|\bstripped\b", "acoustic"),
+        (
+            r"\blive\b|\bconcert\b|\bunplugged\b|\brecorded at\b"
+            r"|\b(?:en|ao|dal) vivo\b|\ben directo\b|\ben public\b|\bconcierto\b",
+            "live",
+        ),
         (r"\bdemo\b|\bhome recording\b", "demo"),
         (r"\bradio edit\b|\bradio version\b|\bradio mix\b", "radio_edit"),
         (r"\bextended\b|\b12 inch\b|\b12\b", "extended"),
@@ -100,6 +104,7 @@ _SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
 # An unknown descriptor that calls itself a version or mix is one ("Mina Harker's Version").
 _NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit)\b")
+_DATED = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,8 @@ def classify(descriptor: str) -> frozenset[str] | None:
     lang = _LANG_VERSION.match(descriptor)
     if lang:
         return frozenset({f"ver:{lang.group(1)}"})
-    if _NAMED_VERSION.search(descriptor):
+    if _NAMED_VERSION.search(descriptor) or _DATED.search(descriptor):
+        # "Mina Harker's Version", "Clayman 2020": a version of its own, whatever its name.
         return frozenset({f"ver:{descriptor.replace(' ', '')}"})
     return None
 
@@ -174,7 +180,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
         if feat and not _INSTRUMENTATION.search(folded):
             featured.append(descriptor)
             continue
-        if "remaster" in folded:
+        if "master" in folded and _NEUTRAL.search(folded):
             remaster = True
         classes = classify(folded)
         if classes is None:
