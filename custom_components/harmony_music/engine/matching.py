@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
+import math
 import re
 from typing import Any, TypeGuard
 
@@ -727,7 +728,7 @@ class LibraryIndex:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
         return self._positions(_str(track.get("name")), _raw_isrc(track))
 
-    def _positions(self, name: str, isrc: str | None) -> list[int]:
+    def _positions(self, name: str, isrc: str | None, *, near: bool = False) -> list[int]:
         key = _title_key(name)
         found: dict[int, None] = {}
         for index in self._by_isrc.get(isrc, []) if isrc else []:
@@ -736,37 +737,65 @@ class LibraryIndex:
             found[index] = None
         if _KEY_HINT.search(name):
             # Other names in the title: "Untitled #3 - Samskeyti" may be filed as "Samskeyti".
-            for alias in parse_title(name).aliases:
-                for index in self._by_title.get(_title_key(alias).replace(" ", ""), []):
-                    found[index] = None
+            # "La-La (Means I Love You)" may be filed as "La La Means I Love You".
+            parsed = parse_title(name)
+            for alias in parsed.aliases:
+                for other_name in (alias, f"{parsed.base} {alias}"):
+                    for index in self._by_title.get(_title_key(other_name).replace(" ", ""), []):
+                        found[index] = None
         transliterated = is_non_latin(name)
         keys = [key]
         if transliterated and (japanese := japanese_reading(name)):
             keys.append(_title_key(japanese))
             for index in self._by_title.get(keys[-1].replace(" ", ""), []):
                 found[index] = None
-        if not found:
-            for near in keys:
-                self._near_titles(near, transliterated, found)
+        if near or not found:
+            for near_key in keys:
+                self._near_titles(near_key, transliterated, found)
         return list(found)
 
     def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
-        """Near titles need most words in common (see title_similarity): intersect the two
-        rarest word lists, then keep keys that could pass the title gate."""
-        # Words the library never uses (a catalogue number, a typo) cannot narrow anything.
-        postings = sorted(
-            (posting for token in set(key.split()) if (posting := self._by_token.get(token))),
-            key=len,
-        )
-        pool = set(postings[0]) if postings else set()
-        if len(postings) > 1:
-            pool.intersection_update(postings[1])
+        """Titles that could pass the title gate, found by prefix filtering."""
+        pool = self._prefix_pool(set(key.split()))
+        if transliterated:
+            # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do.
+            present = sorted(
+                (posting for token in set(key.split()) if (posting := self._by_token.get(token))),
+                key=len,
+            )
+            for posting in present[:2]:
+                pool.update(posting)
+        stripped = set(_CATALOGUE.sub(" ", key).split())
+        if stripped and len(stripped) < len(key.split()):
+            # title_similarity drops catalogue numbers ("BWV 1007") when the numbers differ.
+            pool |= self._prefix_pool(stripped)
         for index in pool:
             other = self._keys[index]
             if title_similarity(key, other) >= TITLE_GATE or (
                 transliterated and transliteration_similarity(key, other) >= TITLE_GATE
             ):
                 found[index] = None
+
+    def _prefix_pool(self, tokens: set[str]) -> set[int]:
+        """Items holding one of the n - ceil(0.8 n) + 1 rarest words.
+
+        A title passing the gate shares at least ceil(0.8 n) of the n words, so it holds one of
+        them: only their postings are read. Words the library never uses sort first (empty).
+        """
+        needed = len(tokens) - math.ceil(TITLE_GATE * len(tokens) - 1e-9) + 1
+        postings = sorted((self._by_token.get(token, []) for token in tokens), key=len)
+        if not postings:
+            return set()
+        pool = set(postings[0])
+        if needed == 1:  # every word is needed (short titles): intersect them all
+            for posting in postings[1:]:
+                if not pool:
+                    break
+                pool.intersection_update(posting)
+        else:
+            for posting in postings[1:needed]:
+                pool.update(posting)
+        return pool
 
     def match(
         self, track: Mapping[str, Any], threshold: float | None = None
@@ -777,11 +806,19 @@ class LibraryIndex:
             return None
         try:
             duration_s, isrc = _raw_duration_s(track), _raw_isrc(track)
+            name = _str(track.get("name"))
             positions = [
                 index
-                for index in self._positions(_str(track.get("name")), isrc)
+                for index in self._positions(name, isrc)
                 if not self._duration_gated(duration_s, isrc, index)
             ]
+            if not positions:
+                # Every same-titled item has another length: look at near titles as well.
+                positions = [
+                    index
+                    for index in self._positions(name, isrc, near=True)
+                    if not self._duration_gated(duration_s, isrc, index)
+                ]
             if not positions:
                 return None
             features = track_features(track)
