@@ -32,7 +32,7 @@ _ARTIST_SPLIT = re.compile(
     r"\s*(?:,|;|/|\bfeat\b\.?|\bft\b\.?|\bfeaturing\b|\bwith\b|\bx\b|\band\b|\bvs\b\.?)\s*"
 )
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
-_RAW_ARTIST_SPLIT = re.compile(r"\s*[,;/]\s*")
+_RAW_ARTIST_SPLIT = re.compile(r"\s*[,;]\s*|\s+/\s+")  # not inside "AC/DC"
 _FEAT_WORD = re.compile(r"^\s*(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _NOT_ARTISTS = frozenset({"", "the", "a", "and"})
 _ACRONYM_SKIP = frozenset({"and", "of", "the", "a"})
