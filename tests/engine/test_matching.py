@@ -133,6 +133,11 @@ def slsk(filename: str, length: int | None = 248, extension: str = "mp3") -> dic
         (slsk("incoming\\Lullaby - The Cure (www.junk.example).mp3"), True),
         (slsk("covers\\Galaxie 500 - Lullaby (The Cure cover).mp3"), False),
         (slsk("@@u\\Downloads\\Lullaby.mp3"), False),
+        # No artist in the path, but the album folder and the length vouch for it.
+        (slsk("@@u\\Disintegration\\07 - Lullaby.flac", extension="flac"), True),
+        (slsk("@@u\\Disintegration\\07 - Lullaby.flac", 254, "flac"), False),
+        (slsk("@@u\\Cure, The\\Lullaby.mp3"), True),  # a folder named after the band
+        (lib("Lullaby (feat. Tom Jones)"), False),  # a guest the track does not have
     ],
 )
 def test_cases(candidate: dict[str, Any], matches: bool) -> None:
@@ -141,6 +146,12 @@ def test_cases(candidate: dict[str, Any], matches: bool) -> None:
     assert (details.score >= DEFAULT_CONFIDENCE_THRESHOLD) is matches, details.to_dict()
     if not matches and details.score == 0:
         assert details.gate is not None
+
+
+def test_generic_albums_vouch_for_nothing() -> None:
+    """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
+    hits = {**TRACK, "album": {"name": "Greatest Hits"}}
+    assert score(hits, slsk("@@u\\Greatest Hits\\07 - Lullaby.mp3")) < 0.8
 
 
 def test_numbered_parts_and_original_mix() -> None:

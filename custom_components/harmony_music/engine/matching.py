@@ -49,6 +49,12 @@ _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 SECONDARY_ARTIST = 0.9
 NO_ARTIST = 0.35
 ALBUM_VOUCHED_ARTIST = 0.6
+# Album names that many artists share: they vouch for nothing.
+_GENERIC_ALBUM = re.compile(
+    r"^(?:(?:the )?(?:very )?(?:best|greatest|essential|ultimate)\b.*|(?:greatest )?hits\b.*"
+    r"|singles|gold|collection|anthology|live|unplugged|remixes|untitled|soundtrack|ost|"
+    r"music|misc|unknown album|various|compilation)$"
+)
 # What odd input (wrong types, cut-off strings, pathological nesting) can raise while scoring.
 _ODD_INPUT = (
     TypeError,
@@ -587,7 +593,12 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
     if track.album and reading.album:
         album_sim = title_similarity(track.album, reading.album)
         parts["album"] = 1.0 if album_sim >= 0.8 else 0.5
-        if artist == NO_ARTIST and parts["album"] == 1.0 and duration == 1.0:
+        if (
+            artist == NO_ARTIST
+            and parts["album"] == 1.0
+            and duration == 1.0
+            and not _GENERIC_ALBUM.match(track.album)
+        ):
             # No artist in the path, but the album folder and the length agree.
             parts["artist"] = ALBUM_VOUCHED_ARTIST
 
