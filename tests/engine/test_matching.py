@@ -148,6 +148,33 @@ def test_cases(candidate: dict[str, Any], matches: bool) -> None:
         assert details.gate is not None
 
 
+def test_short_titles_and_other_names() -> None:
+    """A short name needs the same artist and length; a bracketed name counts across scripts."""
+    fugees = {
+        "name": "Killing Me Softly With His Song",
+        "artists": [{"name": "Fugees"}],
+        "duration_ms": 298518,
+    }
+    assert score(fugees, lib("Killing Me Softly", "Fugees", 298153)) >= 0.8
+    assert score(fugees, lib("Killing Me Softly", "Roberta Flack", 298153)) == 0
+    assert score(fugees, lib("Killing Me Softly", "Fugees", 280000)) == 0
+    assert score(fugees, lib("Killing Me Softly 2", "Fugees", 298153)) == 0
+    library = [lib("Killing Me Softly", "Fugees", 298153)]
+    assert LibraryIndex(library).match(fugees) == best_match(fugees, library)
+    shakira = {
+        "name": "Whenever, Wherever",
+        "artists": [{"name": "Shakira"}],
+        "duration_ms": 196213,
+    }
+    assert score(shakira, lib("Suerte (Whenever, Wherever)", "Shakira", 196426)) == 0
+    kpop = {
+        "name": "As If It's Your Last",
+        "artists": [{"name": "BLACKPINK"}],
+        "duration_ms": 213000,
+    }
+    assert score(kpop, lib("마지막처럼 (As If It's Your Last)", "BLACKPINK", 213400)) >= 0.8
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}

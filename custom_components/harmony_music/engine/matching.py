@@ -47,6 +47,8 @@ _EDIT_CLASSES = frozenset({"radio_edit", "edit"})
 _ALBUM_CLASSES = frozenset({"live", "acoustic"})
 _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 SECONDARY_ARTIST = 0.9
+SHORT_TITLE = 0.8  # the title part of a short name (see short_title)
+SHORT_TITLE_WORDS = 3
 NO_ARTIST = 0.35
 ALBUM_VOUCHED_ARTIST = 0.6
 # Album names that many artists share: they vouch for nothing.
@@ -164,6 +166,13 @@ class TrackFeatures:
         for artist in self.names[1:]:
             units |= artist_units(artist)
         return frozenset(units - self.primary_units)
+
+    @cached_property
+    def secondary_tokens(self) -> tuple[tuple[str, ...], ...]:
+        """The other credited artists' words, to find them in folder names."""
+        return tuple(
+            words for name in self.names[1:] if (words := tuple(drop_article(fold(name)).split()))
+        )
 
     @cached_property
     def primary_tokens(self) -> tuple[str, ...]:
@@ -380,7 +389,12 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
 
 def _with_versions(title: ParsedTitle, versions: frozenset[str]) -> ParsedTitle:
     return ParsedTitle(
-        title.base, title.versions | versions, title.featured, title.remaster, title.aliases
+        title.base,
+        title.versions | versions,
+        title.featured,
+        title.remaster,
+        title.aliases,
+        title.non_latin,
     )
 
 
@@ -415,6 +429,18 @@ def title_similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
+def short_title(a: str, b: str) -> bool:
+    """One title is the other's first three or more words ("Killing Me Softly" for "Killing Me
+    Softly With His Song"): a common short name, trusted only with the same artist and length."""
+    ta, tb = drop_article(a).split(), drop_article(b).split()
+    short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+    return (
+        len(short) >= SHORT_TITLE_WORDS
+        and long[: len(short)] == short
+        and not any(word.isdigit() for word in long[len(short) :])  # "... 2" is another song
+    )
+
+
 def _textese(text: str) -> str:
     return " ".join(_TEXTESE.get(word, word) for word in text.split())
 
@@ -441,9 +467,14 @@ def _title_part(track: TrackFeatures, reading: Reading) -> float:
     best = title_similarity(track.title.base, reading.title.base)
     if best >= TITLE_GATE:
         return best
-    if track.title.aliases or reading.title.aliases:
+    # A copy's bracketed other name counts only across scripts ("마지막처럼 (As If It's Your
+    # Last)"): "Suerte (Whenever, Wherever)" is the Spanish recording, not the English one.
+    theirs_aliases = (
+        reading.title.aliases if reading.title.non_latin or track.non_latin_title else ()
+    )
+    if track.title.aliases or theirs_aliases:
         for ours in track.title_forms:
-            for theirs in (reading.title.base, *reading.title.aliases):
+            for theirs in (reading.title.base, *theirs_aliases):
                 best = max(best, title_similarity(ours, theirs))
     if best < TITLE_GATE and track.non_latin_title:
         for form in track.reading_forms:
@@ -452,6 +483,11 @@ def _title_part(track: TrackFeatures, reading: Reading) -> float:
                 title_similarity(form, reading.title.base),
                 transliteration_similarity(form, reading.title.base),
             )
+    elif best < TITLE_GATE and reading.title.non_latin:
+        # The copy is tagged in the original script, the track romanised ("तुम ही हो").
+        best = max(best, transliteration_similarity(track.title.base, reading.title.base))
+    if best < TITLE_GATE and short_title(track.title.base, reading.title.base):
+        best = SHORT_TITLE
     return best
 
 
@@ -485,6 +521,8 @@ def _artist_part(track: TrackFeatures, reading: Reading) -> float | None:
         return 1.0
     if _contains_phrase(reading.context_tokens, track.primary_tokens):
         return 1.0
+    if any(_contains_phrase(reading.context_tokens, t) for t in track.secondary_tokens):
+        return SECONDARY_ARTIST  # the performer in the folder name ("Debussy - Seong-Jin Cho")
     if _same_band(track.primary_words, reading.artist_words):
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
@@ -579,6 +617,8 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
         parts["artist"] = artist
         if artist == 0.0:
             return MatchDetails(0.0, "artist", parts)
+    if title == SHORT_TITLE and artist != 1.0:
+        return MatchDetails(0.0, "evidence", parts)
 
     duration = _duration_part(track, cand)
     if duration is not None:
@@ -685,6 +725,7 @@ class LibraryIndex:
         # Durations and ISRCs by position make the duration gate a list lookup.
         self._durations: list[float | None] = []
         self._isrcs: list[str] = []
+        self._non_latin: set[int] = set()  # items titled in a non-Latin script
         by_isrc, by_title, by_token, keys = (
             self._by_isrc,
             self._by_title,
@@ -717,6 +758,8 @@ class LibraryIndex:
             title = item.get("title")
             key = _title_key(title) if isinstance(title, str) else ""
             keys.append(key)
+            if key and isinstance(title, str) and not title.isascii() and is_non_latin(title):
+                self._non_latin.add(index)
             if key:
                 by_title[key.replace(" ", "")].append(index)
                 for token in key.split():
@@ -768,23 +811,36 @@ class LibraryIndex:
     def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
         """Titles that could pass the title gate, found by prefix filtering."""
         pool = self._prefix_pool(set(key.split()))
-        if transliterated:
-            # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do.
+        if transliterated or self._non_latin:
+            # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do,
+            # for a non-Latin track, or for items tagged in a non-Latin script.
             present = sorted(
                 (posting for token in set(key.split()) if (posting := self._by_token.get(token))),
                 key=len,
             )
+            lenient: set[int] = set()
             for posting in present[:2]:
-                pool.update(posting)
+                lenient.update(posting)
+            pool |= lenient if transliterated else lenient & self._non_latin
         stripped = set(_CATALOGUE.sub(" ", key).split())
         if stripped and len(stripped) < len(key.split()):
             # title_similarity drops catalogue numbers ("BWV 1007") when the numbers differ.
             pool |= self._prefix_pool(stripped)
         for index in pool:
             other = self._keys[index]
-            if title_similarity(key, other) >= TITLE_GATE or (
-                transliterated and transliteration_similarity(key, other) >= TITLE_GATE
+            if (
+                title_similarity(key, other) >= TITLE_GATE
+                or short_title(key, other)
+                or (
+                    (transliterated or index in self._non_latin)
+                    and transliteration_similarity(key, other) >= TITLE_GATE
+                )
             ):
+                found[index] = None
+        # A library item filed under the title's first words ("Killing Me Softly").
+        words = drop_article(key).split()
+        for size in range(SHORT_TITLE_WORDS, len(words)):
+            for index in self._by_title.get("".join(words[:size]), []):
                 found[index] = None
 
     def _prefix_pool(self, tokens: set[str]) -> set[int]:

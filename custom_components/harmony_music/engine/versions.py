@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 import re
 
-from .normalize import fold
+from .normalize import fold, is_non_latin
 
 _BRACKETS = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]")
 _DASH_SUFFIX = re.compile("\\s+[-\u2013\u2014]\\s+(.+)$")
@@ -92,7 +92,9 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
     ]
 ]
 # Whole descriptors that name the standard recording even though they contain "mix".
-_PLAIN_RECORDING = re.compile(r"^(?:original|album|single) (?:mix|version)$")
+_PLAIN_RECORDING = re.compile(
+    r"^(?:(?:original|album|single) (?:mix|version)|(?:mono|stereo) mix)$"
+)
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _REMIX_WORDS = re.compile(
@@ -120,6 +122,7 @@ class ParsedTitle:
     featured: tuple[str, ...]
     remaster: bool
     aliases: tuple[str, ...] = ()
+    non_latin: bool = False  # the base is written in a non-Latin script
 
 
 @lru_cache(maxsize=4096)
@@ -155,7 +158,8 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     """
     text = raw or ""
     if not _SPLIT_HINT.search(text):
-        return ParsedTitle(fold(text), frozenset(), (), False)  # nothing to split off
+        # Nothing to split off.
+        return ParsedTitle(fold(text), frozenset(), (), False, (), is_non_latin(text))
     descriptors: list[str] = [m.group(1) for m in _BRACKETS.finditer(text)]
     text = _BRACKETS.sub(" ", text)
     if dash_suffix:
@@ -187,7 +191,14 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
             aliases.append(folded)
         else:
             versions.update(classes)
-    return ParsedTitle(fold(text), frozenset(versions), tuple(featured), remaster, tuple(aliases))
+    return ParsedTitle(
+        fold(text),
+        frozenset(versions),
+        tuple(featured),
+        remaster,
+        tuple(aliases),
+        is_non_latin(text),
+    )
 
 
 _LIVE_ALBUM = re.compile(
