@@ -107,14 +107,21 @@ def artist_units(text: str) -> frozenset[str]:
     folded = fold(text)
     if not folded:
         return frozenset()
-    units = {drop_article(folded).replace(" ", "")}
-    parts = _RAW_ARTIST_SPLIT.split(text) if any(c in text for c in ",;/") else (text,)
-    for part in parts:
-        units.update(drop_article(p).replace(" ", "") for p in _ARTIST_SPLIT.split(fold(part)))
+    units = {drop_article(folded).replace(" ", "")} | _credit_names(text)
     german = german_fold(text)  # "Die Ärzte" is also written "Die Aerzte"
     if german:
         units |= artist_units(german)
     return frozenset(units - _NOT_ARTISTS)
+
+
+def _credit_names(text: str) -> set[str]:
+    """The compact name of each artist a credit names ("A, B & C" -> a, b, c)."""
+    parts = _RAW_ARTIST_SPLIT.split(text) if any(c in text for c in ",;/") else (text,)
+    return {
+        drop_article(name).replace(" ", "")
+        for part in parts
+        for name in _ARTIST_SPLIT.split(fold(part))
+    }
 
 
 def _acronym(words: str) -> str:
@@ -153,11 +160,6 @@ class TrackFeatures:
     def primary_words(self) -> str:
         """The primary artist folded, without article."""
         return drop_article(fold(self.primary))
-
-    @cached_property
-    def primary_acronym(self) -> str:
-        """Initials of a long artist name ('ELO')."""
-        return _acronym(self.primary_words)
 
     @cached_property
     def secondary_units(self) -> frozenset[str]:
@@ -288,7 +290,7 @@ def _strip_extension(name: str, extension: str) -> str:
 
 def _folder_album(folder: str) -> tuple[str, str]:
     """(artist, album) read from a folder name like 'Artist - Album (Year) [FLAC]'."""
-    plain = re.sub(r"[\(\[\{][^\)\]\}]*[\)\]\}]", " ", folder).strip()
+    plain = _BRACKETED.sub(" ", folder).strip()
     plain = _YEAR_PREFIX.sub("", plain) or plain  # an album called "1989" keeps its name
     if " - " in plain:
         artist, _, album = plain.partition(" - ")
@@ -542,9 +544,7 @@ def _guest_units(featured: tuple[str, ...]) -> frozenset[str]:
     """Each guest named in a title's feat./with credit, one compact name per guest."""
     units: set[str] = set()
     for credit in featured:
-        text = _FEAT_WORD.sub(" ", credit.strip(" ()[]"))
-        for part in _RAW_ARTIST_SPLIT.split(text):
-            units.update(drop_article(p).replace(" ", "") for p in _ARTIST_SPLIT.split(fold(part)))
+        units |= _credit_names(_FEAT_WORD.sub(" ", credit.strip(" ()[]")))
     return frozenset(units - _NOT_ARTISTS)
 
 
