@@ -175,6 +175,19 @@ def test_short_titles_and_other_names() -> None:
     assert score(kpop, lib("마지막처럼 (As If It's Your Last)", "BLACKPINK", 213400)) >= 0.8
 
 
+def test_index_finds_romanisations_without_a_shared_word() -> None:
+    """Arabic written without vowels shares no word with its romanisation: consonants decide."""
+    arabic = {"name": "تملي معاك", "artists": [{"name": "عمرو دياب"}], "duration_ms": 277440}
+    latin = {"name": "Tamally Maak", "artists": [{"name": "Amr Diab"}], "duration_ms": 277440}
+    for track, title, artist in (
+        (arabic, "Tamally Maak", "Amr Diab"),
+        (latin, "تملي معاك", "عمرو دياب"),
+    ):
+        library = [lib("Nour El Ein", "Amr Diab", 280000), lib(title, artist, 277000)]
+        assert best_match(track, library) is not None
+        assert LibraryIndex(library).match(track) == best_match(track, library)
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}

@@ -49,6 +49,7 @@ _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 SECONDARY_ARTIST = 0.9
 SHORT_TITLE = 0.8  # the title part of a short name (see short_title)
 SHORT_TITLE_WORDS = 3
+SKELETON_MIN = 3  # shorter consonant skeletons ('Oui' -> '') say nothing
 NO_ARTIST = 0.35
 ALBUM_VOUCHED_ARTIST = 0.6
 # Album names that many artists share: they vouch for nothing.
@@ -726,6 +727,8 @@ class LibraryIndex:
         self._durations: list[float | None] = []
         self._isrcs: list[str] = []
         self._non_latin: set[int] = set()  # items titled in a non-Latin script
+        # Consonant skeletons of titles, by scope ("all", "non_latin"), built on first use.
+        self._skeleton_scopes: dict[str, dict[str, list[int]]] = {}
         by_isrc, by_title, by_token, keys = (
             self._by_isrc,
             self._by_title,
@@ -808,9 +811,29 @@ class LibraryIndex:
                 self._near_titles(near_key, transliterated, found)
         return list(found)
 
+    def _by_skeleton(self, key: str, transliterated: bool) -> list[int]:
+        """Items whose title has the same consonants ('tmly m k' / 'Tamally Maak').
+
+        Romanisations may share no whole word. The map is built on first use: over the items
+        tagged in a non-Latin script, and over the whole library once a non-Latin track asks."""
+        wanted = _skeleton(key)
+        if len(wanted) < SKELETON_MIN:
+            return []
+        scope = "all" if transliterated else "non_latin"
+        if scope not in self._skeleton_scopes:
+            indices = range(len(self._keys)) if transliterated else sorted(self._non_latin)
+            skeletons: dict[str, list[int]] = defaultdict(list)
+            for index in indices:
+                if self._keys[index]:
+                    skeletons[_skeleton(self._keys[index])].append(index)
+            self._skeleton_scopes[scope] = skeletons
+        return self._skeleton_scopes[scope].get(wanted, [])
+
     def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
         """Titles that could pass the title gate, found by prefix filtering."""
         pool = self._prefix_pool(set(key.split()))
+        if transliterated or self._non_latin:
+            pool.update(self._by_skeleton(key, transliterated))
         if transliterated or self._non_latin:
             # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do,
             # for a non-Latin track, or for items tagged in a non-Latin script.
@@ -923,6 +946,12 @@ def _title_key(title: str) -> str:
     if _KEY_HINT.search(title):
         title = _KEY_STRIP.sub(" ", title)
     return drop_article(fold(title))
+
+
+def _skeleton(key: str) -> str:
+    """Consonants of a title, doubled letters once: what romanisation systems agree on."""
+    consonants = _VOWELS.sub("", key.replace(" ", ""))
+    return "".join(c for i, c in enumerate(consonants) if i == 0 or consonants[i - 1] != c)
 
 
 def clear_caches() -> None:
