@@ -188,6 +188,47 @@ def test_index_finds_romanisations_without_a_shared_word() -> None:
         assert LibraryIndex(library).match(track) == best_match(track, library)
 
 
+def test_labels_the_lengths_explain() -> None:
+    """A guest remix credited to every guest, a 'Long Version' as long as the track, a remaster
+    album's new ISRC: the same recording; a remix copy missing one of the guests is not."""
+    road = {
+        "name": "Old Town Road (feat. Billy Ray Cyrus) - Remix",
+        "artists": [{"name": "Lil Nas X"}, {"name": "Billy Ray Cyrus"}],
+        "duration_ms": 157066,
+    }
+    assert score(road, slsk("@@c\\Lil Nas X feat. Billy Ray Cyrus - Old Town Road.mp3", 157)) >= 0.8
+    assert score(road, slsk("@@c\\Lil Nas X - Old Town Road.mp3", 157)) == 0
+    despacito = {
+        "name": "Despacito - Remix",
+        "artists": [{"name": "Luis Fonsi"}, {"name": "Daddy Yankee"}, {"name": "Justin Bieber"}],
+        "duration_ms": 228826,
+    }
+    assert score(despacito, slsk("@@l\\Luis Fonsi feat. Daddy Yankee - Despacito.mp3", 228)) == 0
+    delight = {
+        "name": "Rapper's Delight",
+        "artists": [{"name": "Sugarhill Gang"}],
+        "duration_ms": 875425,
+    }
+    assert (
+        score(delight, slsk("@@o\\Sugarhill Gang - Rappers Delight (Long Version).mp3", 874)) >= 0.8
+    )
+    buggles = {
+        "name": "Video Killed the Radio Star",
+        "artists": [{"name": "The Buggles"}],
+        "duration_ms": 253033,
+        "external_ids": {"isrc": "GBAAN7900012"},
+    }
+    remastered = lib(
+        "Video Killed The Radio Star",
+        "The Buggles",
+        253400,
+        "GBUM71002877",
+        album="The Age of Plastic (Remastered 2010)",
+    )
+    assert score(buggles, remastered) >= 0.8
+    assert score(buggles, {**remastered, "album": "The Age of Plastic"}) == 0
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}
@@ -231,6 +272,10 @@ def test_numbered_parts_and_original_mix() -> None:
         ("Song - 2011 Remaster", set(), ()),
         ('Song - Love Theme from "Titanic"', set(), ()),
         ("Untitled #3 - Samskeyti", set(), ("samskeyti",)),
+        ("Take On Me (1984 Original Version)", {"ver:1984originalversion"}, ()),
+        ("Song (Remastered 2011)", set(), ()),
+        ("Cheerleader - Felix Jaehn Remix Radio Edit", {"remix:felixjaehn", "radio_edit"}, ()),
+        ("晴天 (鋼琴版)", {"arrangement"}, ()),
     ],
 )
 def test_version_descriptors(title: str, versions: set[str], aliases: tuple[str, ...]) -> None:

@@ -40,16 +40,17 @@ _VOWELS = re.compile(r"[aeiouy]")
 # Catalogue numbers of classical works, often left out of file tags ("Suite bergamasque, L. 75").
 _CATALOGUE = re.compile(r"\b(?:op|opus|bwv|kv|k|hob|rv|wwv|l|d|s)\s?\d+[a-z]?\b")
 # Text-speak that spells the same words: "Nothing Compares 2 U" == "Nothing Compares To You".
-_TEXTESE = {"2": "to", "4": "for", "u": "you", "r": "are", "n": "and"}
+_TEXTESE = {"2": "to", "4": "for", "u": "you", "r": "are", "n": "and", "o": "of"}
 # Version classes an edit can differ by when the lengths agree (a plain-named copy of a single
 # is its radio edit), and classes a copy inherits from its album (a plain title on a live album).
 _EDIT_CLASSES = frozenset({"radio_edit", "edit"})
 _ALBUM_CLASSES = frozenset({"live", "acoustic"})
 _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
+_FULL_LENGTH_CLASSES = frozenset({"ver:long", "ver:full"})
 SECONDARY_ARTIST = 0.9
 SHORT_TITLE = 0.8  # the title part of a short name (see short_title)
 SHORT_TITLE_WORDS = 3
-SKELETON_MIN = 3  # shorter consonant skeletons ('Oui' -> '') say nothing
+SKELETON_MIN = 2  # shorter consonant skeletons ('Oui' -> '') say nothing
 NO_ARTIST = 0.35
 ALBUM_VOUCHED_ARTIST = 0.6
 # Album names that many artists share: they vouch for nothing.
@@ -145,6 +146,7 @@ class TrackFeatures:
     isrc: str | None
     non_latin_title: bool = False
     name: str = ""  # the title as Spotify wrote it
+    album_remaster: bool = False
 
     @cached_property
     def reading_forms(self) -> tuple[str, ...]:
@@ -238,6 +240,7 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
         isrc=_raw_isrc(track),
         non_latin_title=is_non_latin(name),
         name=name,
+        album_remaster=parse_title(album).remaster,
     )
 
 
@@ -253,6 +256,7 @@ class Reading:
     artist_words: str = ""  # the credit folded, without article
     artist_non_latin: bool = False
     folder_names: frozenset[str] = frozenset()  # compact names of the parent folders
+    album_remaster: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         album_versions=album_versions(album),
         artist_words=drop_article(fold(artist)),
         artist_non_latin=is_non_latin(artist),
+        album_remaster=parse_title(album).remaster,
     )
     duration_ms = _num(candidate.get("duration_ms"))
     isrc = _str(candidate.get("isrc")).upper().replace("-", "")
@@ -568,13 +573,21 @@ def _versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading:
     theirs = reading.title.versions | reading.album_versions
     if ours == theirs:
         return True
-    if reading.title.versions or not theirs < ours or not _same_length(track, cand):
+    if not _same_length(track, cand):
+        return False
+    if ours ^ theirs <= _FULL_LENGTH_CLASSES:
+        return True  # "(Long Version)" as long as the plain track is the plain track
+    if not theirs < ours:
         return False
     extra = ours - theirs
     if extra <= _EDIT_CLASSES:
         return True
+    if extra == {"remix:"} and len(track.names) > 1:
+        # Spotify's unnamed "Remix" that adds guests, and a copy credited to every one of them.
+        return all(artist_units(name) & reading.artist_units for name in track.names[1:])
     return (
-        extra <= _ALBUM_CLASSES
+        not reading.title.versions
+        and extra <= _ALBUM_CLASSES
         and bool(track.album and reading.album)
         and title_similarity(track.album, reading.album) >= TITLE_GATE
     )
@@ -652,7 +665,12 @@ def _score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readi
     if track.isrc and cand.isrc and track.isrc != cand.isrc:
         # A remaster gets a new ISRC: then a conflict only lowers the score.
         parts["isrc"] = 0.0
-        if not (track.title.remaster or reading.title.remaster):
+        if not (
+            track.title.remaster
+            or reading.title.remaster
+            or track.album_remaster
+            or reading.album_remaster
+        ):
             return MatchDetails(0.0, "isrc", parts)
         score *= 0.9
     return MatchDetails(max(0.0, min(1.0, score)), None, parts)
@@ -765,8 +783,8 @@ class LibraryIndex:
                 self._non_latin.add(index)
             if key:
                 by_title[key.replace(" ", "")].append(index)
-                for token in key.split():
-                    by_token[token].append(index)
+                for token in key.split():  # words as text-speak spells them too ('2 U')
+                    by_token[_TEXTESE.get(token, token)].append(index)
 
     def _candidate(self, index: int) -> CandidateFeatures | None:
         if index not in self._features:
@@ -831,21 +849,21 @@ class LibraryIndex:
 
     def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
         """Titles that could pass the title gate, found by prefix filtering."""
-        pool = self._prefix_pool(set(key.split()))
+        words = _textese(key).split()  # the index holds words as text-speak spells them
+        pool = self._prefix_pool(set(words))
         if transliterated or self._non_latin:
             pool.update(self._by_skeleton(key, transliterated))
-        if transliterated or self._non_latin:
             # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do,
             # for a non-Latin track, or for items tagged in a non-Latin script.
             present = sorted(
-                (posting for token in set(key.split()) if (posting := self._by_token.get(token))),
+                (posting for token in set(words) if (posting := self._by_token.get(token))),
                 key=len,
             )
             lenient: set[int] = set()
             for posting in present[:2]:
                 lenient.update(posting)
             pool |= lenient if transliterated else lenient & self._non_latin
-        stripped = set(_CATALOGUE.sub(" ", key).split())
+        stripped = set(_textese(_CATALOGUE.sub(" ", key)).split())
         if stripped and len(stripped) < len(key.split()):
             # title_similarity drops catalogue numbers ("BWV 1007") when the numbers differ.
             pool |= self._prefix_pool(stripped)
@@ -861,9 +879,9 @@ class LibraryIndex:
             ):
                 found[index] = None
         # A library item filed under the title's first words ("Killing Me Softly").
-        words = drop_article(key).split()
-        for size in range(SHORT_TITLE_WORDS, len(words)):
-            for index in self._by_title.get("".join(words[:size]), []):
+        leading = drop_article(key).split()
+        for size in range(SHORT_TITLE_WORDS, len(leading)):
+            for index in self._by_title.get("".join(leading[:size]), []):
                 found[index] = None
 
     def _prefix_pool(self, tokens: set[str]) -> set[int]:

@@ -82,11 +82,14 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"\bvocals? only\b|\bstems?\b|\bisolated\b", "stem"),
         (
-            r"\borchestral\b|\bsymphonic\b|\bpiano\b|\bwith (?:.* )?(?:guitars?|strings|orchestra|choir|horns)\b",
+            r"\borchestral\b|\bgang qin\b|\bsymphonic\b|\bpiano\b|\bwith (?:.* )?(?:guitars?|strings|orchestra|choir|horns)\b",
             "arrangement",
         ),
         (r"\bsession\b|\brehearsal\b|\btake\b|\bouttake\b", "session"),
         (r"\breprise\b", "reprise"),
+        # CJK version words as unidecode spells them: 現場 live, 伴奏 instrumental.
+        (r"\bxian chang\b|\braibu\b|\braibeu\b", "live"),
+        (r"\bban zou\b|\binsuto\b", "instrumental"),
         (r"\balternate\b|\balternative\b|\balt\b", "alternate"),
         (r"\binterlude\b|\bintro\b|\boutro\b|\bskit\b", "interlude"),
     ]
@@ -98,15 +101,18 @@ _PLAIN_RECORDING = re.compile(
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _REMIX_WORDS = re.compile(
-    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|official|the|version|feat|ft|featuring)\b"
+    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|official|the|version|feat|ft|featuring"
+    r"|radio|edit|extended|club|short|long)\b"
 )
 # "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
 _INSTRUMENTATION = re.compile(r"\b(?:guitars?|strings|orchestra|choir|horns)\b")
 _SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
 # An unknown descriptor that calls itself a version or mix is one ("Mina Harker's Version").
-_NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit)\b")
-_DATED = re.compile(r"\b(?:19|20)\d{2}\b")
+_NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit|ban)\b")  # ban: 版
+# A year beside other words ("Clayman 2020"), not a bare year ("^\d{4}$" is neutral).
+_DATED = re.compile(r"^(?!\d{4}$).*\b(?:19|20)\d{2}\b")
+_REMASTERED = re.compile(r"\b(?:re ?|ri)master\w*")
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,9 @@ def classify(descriptor: str) -> frozenset[str] | None:
     if classes:
         return frozenset(classes)
     if _NEUTRAL.search(descriptor):
+        if _DATED.search(descriptor) and not _REMASTERED.search(descriptor):
+            # "1984 Original Version" is the earlier recording, "Remastered 2011" is not one.
+            return frozenset({f"ver:{descriptor.replace(' ', '')}"})
         return frozenset()
     lang = _LANG_VERSION.match(descriptor)
     if lang:
