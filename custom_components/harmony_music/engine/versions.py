@@ -17,9 +17,13 @@ _DASH_SUFFIX = re.compile("\\s+[-\u2013\u2014]\\s+(.+)$")
 _FEAT_INLINE = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+.+$", re.IGNORECASE)
 _FEAT_DESCRIPTOR = re.compile(r"^(?:feat|ft|featuring|with)\b\s*(.*)$")
 
+# remastered, remasterisé, remasterizado, rimasterizzato
+_REMASTER_PATTERN = r"\b(?:re ?|ri)master\w*"
+# Instruments a "with ..." descriptor names when it is a new arrangement, not a guest.
+_INSTRUMENTS = r"(?:guitars?|strings|orchestra|choir|horns)"
+
 NEUTRAL_PATTERNS = [
-    # remastered, remasterisé, remasterizado, rimasterizzato
-    r"\b(?:re ?|ri)master\w*",
+    _REMASTER_PATTERN,
     r"\bmono\b",
     r"\bstereo\b",
     r"\bsingle version\b",
@@ -58,12 +62,14 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bslowed\b|\breverb\b|\bchopped\b|\bscrewed\b", "slowed"),
         (r"\b8d\b|\bbass boosted\b", "processed"),
         (r"\bmash ?up\b", "mashup"),
-        (r"\binstrumental\b|\binst\b|\boff vocal\b", "instrumental"),
+        # CJK version words as unidecode spells them: 伴奏 instrumental, 現場 live, 鋼琴 piano.
+        (r"\binstrumental\b|\binst\b|\boff vocal\b|\bban zou\b|\binsuto\b", "instrumental"),
         (r"\ba ?cappella\b|\bacapella\b", "acappella"),
         (r"\bacoustic\b|\bacustic[oa]\b|\bunplugged\b|\bstripped\b", "acoustic"),
         (
             r"\blive\b|\bconcert\b|\bunplugged\b|\brecorded at\b"
-            r"|\b(?:en|ao|dal) vivo\b|\ben directo\b|\ben public\b|\bconcierto\b",
+            r"|\b(?:en|ao|dal) vivo\b|\ben directo\b|\ben public\b|\bconcierto\b"
+            r"|\bxian chang\b|\braibu\b|\braibeu\b",
             "live",
         ),
         (r"\bdemo\b|\bhome recording\b", "demo"),
@@ -82,14 +88,11 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"\bvocals? only\b|\bstems?\b|\bisolated\b", "stem"),
         (
-            r"\borchestral\b|\bgang qin\b|\bsymphonic\b|\bpiano\b|\bwith (?:.* )?(?:guitars?|strings|orchestra|choir|horns)\b",
+            rf"\borchestral\b|\bgang qin\b|\bsymphonic\b|\bpiano\b|\bwith (?:.* )?{_INSTRUMENTS}\b",
             "arrangement",
         ),
         (r"\bsession\b|\brehearsal\b|\btake\b|\bouttake\b", "session"),
         (r"\breprise\b", "reprise"),
-        # CJK version words as unidecode spells them: 現場 live, 伴奏 instrumental.
-        (r"\bxian chang\b|\braibu\b|\braibeu\b", "live"),
-        (r"\bban zou\b|\binsuto\b", "instrumental"),
         (r"\balternate\b|\balternative\b|\balt\b", "alternate"),
         (r"\binterlude\b|\bintro\b|\boutro\b|\bskit\b", "interlude"),
     ]
@@ -105,14 +108,14 @@ _REMIX_WORDS = re.compile(
     r"|radio|edit|extended|club|short|long)\b"
 )
 # "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
-_INSTRUMENTATION = re.compile(r"\b(?:guitars?|strings|orchestra|choir|horns)\b")
+_INSTRUMENTATION = re.compile(rf"\b{_INSTRUMENTS}\b")
 _SPLIT_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 _LANG_VERSION = re.compile(r"^(\w+) (?:version|ver)$")
 # An unknown descriptor that calls itself a version or mix is one ("Mina Harker's Version").
 _NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit|ban)\b")  # ban: 版
 # A year beside other words ("Clayman 2020"), not a bare year ("^\d{4}$" is neutral).
 _DATED = re.compile(r"^(?!\d{4}$).*\b(?:19|20)\d{2}\b")
-_REMASTERED = re.compile(r"\b(?:re ?|ri)master\w*")
+_REMASTERED = re.compile(_REMASTER_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
         if feat and not _INSTRUMENTATION.search(folded):
             featured.append(descriptor)
             continue
-        if "master" in folded and _NEUTRAL.search(folded):
+        if _REMASTERED.search(folded):
             remaster = True
         classes = classify(folded)
         if classes is None:
