@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 import math
@@ -182,7 +182,7 @@ class TrackFeatures:
     @cached_property
     def primary_tokens(self) -> tuple[str, ...]:
         """The primary artist's words, to find it in folder names."""
-        return tuple(drop_article(fold(self.primary)).split())
+        return tuple(self.primary_words.split())
 
     @cached_property
     def non_latin_artist(self) -> bool:
@@ -229,18 +229,19 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
     album_raw = track.get("album")
     album = _str(album_raw.get("name")) if _is_mapping(album_raw) else _str(album_raw)
     name = _str(track.get("name"))
+    album_title = parse_title(album)
     return TrackFeatures(
         title=parse_title(name),
         primary=primary,
         names=names,
         primary_units=artist_units(primary),
-        album=parse_title(album).base,
+        album=album_title.base,
         album_versions=album_versions(album),
         duration_s=_raw_duration_s(track),
         isrc=_raw_isrc(track),
         non_latin_title=is_non_latin(name),
         name=name,
-        album_remaster=parse_title(album).remaster,
+        album_remaster=album_title.remaster,
     )
 
 
@@ -271,16 +272,17 @@ class CandidateFeatures:
 def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     """Features of a library item."""
     album = _str(candidate.get("album"))
+    album_title = parse_title(album)
     artist = _str(candidate.get("artist"))
     reading = Reading(
         title=parse_title(_str(candidate.get("title"))),
         artist_units=artist_units(artist),
         context_tokens=(),
-        album=parse_title(album).base,
+        album=album_title.base,
         album_versions=album_versions(album),
         artist_words=drop_article(fold(artist)),
         artist_non_latin=is_non_latin(artist),
-        album_remaster=parse_title(album).remaster,
+        album_remaster=album_title.remaster,
     )
     duration_ms = _num(candidate.get("duration_ms"))
     isrc = _str(candidate.get("isrc")).upper().replace("-", "")
@@ -396,14 +398,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
 
 
 def _with_versions(title: ParsedTitle, versions: frozenset[str]) -> ParsedTitle:
-    return ParsedTitle(
-        title.base,
-        title.versions | versions,
-        title.featured,
-        title.remaster,
-        title.aliases,
-        title.non_latin,
-    )
+    return replace(title, versions=title.versions | versions)
 
 
 def candidate_features(candidate: Mapping[str, Any]) -> CandidateFeatures | None:
@@ -559,7 +554,7 @@ def _extra_guest(track: TrackFeatures, reading: Reading) -> bool:
     if not reading.title.featured:
         return False
     guests = _guest_units(reading.title.featured)
-    return bool(guests) and not guests <= (track.all_units | track.primary_units)
+    return bool(guests) and not guests <= track.all_units
 
 
 def _versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:
@@ -594,11 +589,7 @@ def _versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading:
 
 
 def _same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:
-    return (
-        track.duration_s is not None
-        and cand.duration_s is not None
-        and abs(track.duration_s - cand.duration_s) <= DURATION_EXACT_S
-    )
+    return _duration_part(track, cand) == 1.0
 
 
 def _duration_part(track: TrackFeatures, cand: CandidateFeatures) -> float | None:
@@ -779,9 +770,9 @@ class LibraryIndex:
             title = item.get("title")
             key = _title_key(title) if isinstance(title, str) else ""
             keys.append(key)
-            if key and isinstance(title, str) and not title.isascii() and is_non_latin(title):
-                self._non_latin.add(index)
             if key:
+                if isinstance(title, str) and not title.isascii() and is_non_latin(title):
+                    self._non_latin.add(index)
                 by_title[key.replace(" ", "")].append(index)
                 for token in key.split():  # words as text-speak spells them too ('2 U')
                     by_token[_TEXTESE.get(token, token)].append(index)
@@ -801,9 +792,12 @@ class LibraryIndex:
 
     def candidates(self, track: Mapping[str, Any]) -> list[int]:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
-        return self._positions(_str(track.get("name")), _raw_isrc(track))
+        return self._positions(_str(track.get("name")), _raw_isrc(track))[0]
 
-    def _positions(self, name: str, isrc: str | None, *, near: bool = False) -> list[int]:
+    def _positions(
+        self, name: str, isrc: str | None, *, near: bool = False
+    ) -> tuple[list[int], bool]:
+        """Candidate positions, and whether near titles were searched for them."""
         key = _title_key(name)
         found: dict[int, None] = {}
         for index in self._by_isrc.get(isrc, []) if isrc else []:
@@ -824,10 +818,11 @@ class LibraryIndex:
             keys.append(_title_key(japanese))
             for index in self._by_title.get(keys[-1].replace(" ", ""), []):
                 found[index] = None
-        if near or not found:
+        searched = near or not found
+        if searched:
             for near_key in keys:
                 self._near_titles(near_key, transliterated, found)
-        return list(found)
+        return list(found), searched
 
     def _by_skeleton(self, key: str, transliterated: bool) -> list[int]:
         """Items whose title has the same consonants ('tmly m k' / 'Tamally Maak').
@@ -915,16 +910,13 @@ class LibraryIndex:
         try:
             duration_s, isrc = _raw_duration_s(track), _raw_isrc(track)
             name = _str(track.get("name"))
-            positions = [
-                index
-                for index in self._positions(name, isrc)
-                if not self._duration_gated(duration_s, isrc, index)
-            ]
-            if not positions:
+            found, searched_near = self._positions(name, isrc)
+            positions = [i for i in found if not self._duration_gated(duration_s, isrc, i)]
+            if not positions and not searched_near:
                 # Every same-titled item has another length: look at near titles as well.
                 positions = [
                     index
-                    for index in self._positions(name, isrc, near=True)
+                    for index in self._positions(name, isrc, near=True)[0]
                     if not self._duration_gated(duration_s, isrc, index)
                 ]
             if not positions:
