@@ -5,19 +5,24 @@ from __future__ import annotations
 import custom_components  # noqa: F401  (must precede the harness's own custom_components)
 
 # isort: split
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.harmony_music.const import (
     CONF_BEETS_CONFIG,
@@ -46,7 +51,17 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
         hass.config.config_dir = str(request.getfixturevalue("tmp_path"))
 
 
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots through Home Assistant's serializer (registry entries, states, devices)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
 CLIENT_ID = "test-client-id"
+# A fixed entry id keeps unique ids (and so snapshots) stable between runs.
+ENTRY_ID = "01JHARMONYMUSICTESTENTRY01"
+# Snapshot tests freeze time here so timestamps in states and responses are stable.
+FROZEN_TIME = "2026-12-01T12:00:00+00:00"
 CLIENT_SECRET = "test-client-secret"
 
 
@@ -89,6 +104,7 @@ def mock_config_entry(tmp_path: Any) -> MockConfigEntry:
     """A Harmony Music entry for the account 'harmony_user'."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=ENTRY_ID,
         title="Harmony User",
         unique_id="harmony_user",
         data=entry_data(str(tmp_path)),
@@ -97,8 +113,33 @@ def mock_config_entry(tmp_path: Any) -> MockConfigEntry:
 
 
 @pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Time frozen at FROZEN_TIME (request it before the entry loads)."""
+    freezer.move_to(FROZEN_TIME)
+    return freezer
+
+
+@pytest.fixture
+def platforms() -> list[Platform] | None:
+    """Platforms to load; a platform test overrides this to load only its own."""
+    return None
+
+
+@pytest.fixture
+def _limit_platforms(platforms: list[Platform] | None) -> Generator[None]:
+    if platforms is None:
+        yield
+        return
+    with patch("custom_components.harmony_music.PLATFORMS", platforms):
+        yield
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, setup_credentials: None, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    setup_credentials: None,
+    mock_config_entry: MockConfigEntry,
+    _limit_platforms: None,
 ) -> MockConfigEntry:
     """The entry, set up and loaded."""
     mock_config_entry.add_to_hass(hass)

@@ -13,6 +13,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.harmony_music import database_path
 from custom_components.harmony_music.const import DOMAIN
@@ -140,3 +141,14 @@ async def test_options_change_applies_without_reload(
     reload.assert_not_called()
     assert worker.batch_size == 7
     assert init_integration.runtime_data.matching is worker
+
+
+async def test_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """One service device per entry, named after the Spotify account."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
+    assert device == snapshot
