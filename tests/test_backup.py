@@ -16,9 +16,9 @@ async def test_writes_wait_for_the_backup(
     """A write started during a backup completes only after it."""
     store = init_integration.runtime_data.store
     await async_pre_backup(hass)
-    write = asyncio.ensure_future(store.add_activity("scan_failed", "error", {"why": "test"}))
+    write = asyncio.ensure_future(store.activity.async_add("scan_failed", "error", {"why": "test"}))
     await asyncio.sleep(0.2)
     assert not write.done()
     await async_post_backup(hass)
     await asyncio.wait_for(write, 5)
-    assert [row.type for row in await store.list_activity()] == ["scan_failed"]
+    assert [row.type for row in await store.activity.async_list()] == ["scan_failed"]

@@ -351,5 +351,5 @@ async def test_options_flow_saves_without_reload(
     reload.assert_not_called()
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.options["matching_worker_batch_size"] == 10
-    assert init_integration.runtime_data.matching.batch_size == 10
+    assert init_integration.runtime_data.matching.claim_limit == 10
     assert init_integration.runtime_data.matching.threshold == 0.9

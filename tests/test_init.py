@@ -139,7 +139,7 @@ async def test_options_change_applies_without_reload(
         )
         await hass.async_block_till_done()
     reload.assert_not_called()
-    assert worker.batch_size == 7
+    assert worker.claim_limit == 7
     assert init_integration.runtime_data.matching is worker
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from custom_components.harmony_music.activity import ACTIVITY_TYPES
-from custom_components.harmony_music.sensor import SENSORS
+from custom_components.harmony_music.sensor import MATCHING_SENSORS as SENSORS
 
 ROOT = Path(__file__).parent.parent / "custom_components" / "harmony_music"
 

@@ -36,7 +36,7 @@ from .const import (
     CONF_SLSKD_URL,
     DOMAIN,
 )
-from .data import HarmonyConfigEntry, HarmonyData
+from .coordinator import HarmonyConfigEntry, HarmonyData
 from .services import async_setup_services
 from .spotify_urls import spotify_api_url
 from .store import Store, StoreCorruptError, StoreError, StoreLockedError
@@ -102,16 +102,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
             translation_key="database_error",
             translation_placeholders={"path": str(db_path), "error": str(err)},
         ) from err
+    # Teardown runs last-registered first: workers stop before the database closes.
+    entry.async_on_unload(store.async_close)
 
     session = async_get_clientsession(hass)
     data = entry.data
+    plex = PlexClient(
+        data[CONF_PLEX_URL], data[CONF_PLEX_TOKEN], verify_ssl=data[CONF_PLEX_VERIFY_SSL]
+    )
+    entry.async_on_unload(plex.async_close)
     matching = MatchingWorker(hass, entry, store)
     entry.runtime_data = HarmonyData(
         store=store,
         spotify=SpotifyClient(session, access_token, base_url=spotify_api_url()),
-        plex=PlexClient(
-            data[CONF_PLEX_URL], data[CONF_PLEX_TOKEN], verify_ssl=data[CONF_PLEX_VERIFY_SSL]
-        ),
+        plex=plex,
         slskd=SlskdClient(session, data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY]),
         beets=BeetsClient(
             Path(data[CONF_BEETS_LIBRARY]),
@@ -123,30 +127,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
     try:
         await matching.async_prepare()
     except StoreError as err:
-        await store.async_close()
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="database_error",
             translation_placeholders={"path": str(db_path), "error": str(err)},
         ) from err
-    matching.attach(
-        entry.async_create_background_task(
-            hass, matching.run(), f"{DOMAIN} matching worker {entry.entry_id}"
-        )
-    )
+    matching.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> bool:
-    """Stop the workers, then close the database."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        runtime = entry.runtime_data
-        await runtime.matching.async_stop()
-        await runtime.plex.async_close()
-        await runtime.store.async_close()
-    return unloaded
+    """Unload the platforms; each resource's own teardown (async_on_unload) does the rest."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> None:

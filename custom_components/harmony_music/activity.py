@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -11,22 +12,26 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from .const import LOGGER
 from .store import Store, StoreError
 
-# Every activity type the integration emits; the event entity declares exactly these.
-ACTIVITY_TYPES: Final = [
-    "matching_batch",
-    "matching_failed",
-    "download_failed",
-    "scan_failed",
-    "soulseek_low_quality",
-    "autosync_completed",
-]
+
+class ActivityType(StrEnum):
+    """Every activity type the integration emits; the event entity declares exactly these."""
+
+    MATCHING_BATCH = "matching_batch"
+    MATCHING_FAILED = "matching_failed"
+    DOWNLOAD_FAILED = "download_failed"
+    SCAN_FAILED = "scan_failed"
+    SOULSEEK_LOW_QUALITY = "soulseek_low_quality"
+    AUTOSYNC_COMPLETED = "autosync_completed"
+
+
+ACTIVITY_TYPES: Final = [activity_type.value for activity_type in ActivityType]
 
 
 @dataclass(frozen=True)
 class ActivityEvent:
     """One activity entry as sent to entities."""
 
-    type: str
+    type: ActivityType
     status: str
     details: dict[str, Any]
 
@@ -41,13 +46,13 @@ async def async_record_activity(
     hass: HomeAssistant,
     entry_id: str,
     store: Store,
-    activity_type: str,
+    activity_type: ActivityType,
     status: str,
     details: dict[str, Any],
 ) -> None:
     """Store an activity row, then announce it; a store failure is logged, never raised."""
     try:
-        await store.add_activity(activity_type, status, details)
+        await store.activity.async_add(activity_type, status, details)
     except StoreError as err:
         LOGGER.warning("Could not record %s activity: %s", activity_type, err)
     async_dispatcher_send(

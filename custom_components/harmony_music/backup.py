@@ -6,7 +6,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
-from .data import HarmonyConfigEntry
+from .coordinator import HarmonyConfigEntry
 
 
 def _loaded_entries(hass: HomeAssistant) -> list[HarmonyConfigEntry]:

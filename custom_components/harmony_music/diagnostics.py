@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -9,8 +11,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PLEX_TOKEN, CONF_PLEX_URL, CONF_SLSKD_API_KEY, CONF_SLSKD_URL
-from .data import HarmonyConfigEntry
-from .store import StoreError
+from .coordinator import HarmonyConfigEntry
+from .store import JobState, JobType, StoreError
 
 TO_REDACT = {
     "token",
@@ -21,7 +23,14 @@ TO_REDACT = {
     "client_secret",
 }
 URL_KEYS = (CONF_PLEX_URL, CONF_SLSKD_URL)
-JOB_STATES = ("queued", "running", "completed", "failed", "invalid_payload", "cancelled")
+
+
+def _worker_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A published worker state as JSON-safe values."""
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in state.items()
+    }
 
 
 def redact_url(url: str) -> str:
@@ -48,28 +57,19 @@ async def async_get_config_entry_diagnostics(
     worker = runtime.matching
     jobs: dict[str, Any] = {}
     try:
-        for job_type in ("matching", "download"):
-            jobs[job_type] = {
-                state: await runtime.store.count_jobs(type=job_type, states=(state,))
-                for state in JOB_STATES
-            }
+        for job_type in JobType:
+            counts = await runtime.store.jobs.async_counts(job_type)
+            jobs[job_type.value] = {state.value: counts[state] for state in JobState}
         recent = [
             {"ts": row.ts.isoformat(), "type": row.type, "status": row.status}
-            for row in await runtime.store.list_activity(limit=20)
+            for row in await runtime.store.activity.async_list(limit=20)
         ]
     except StoreError as err:
         jobs = {"error": str(err)}
         recent = []
     return {
         "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
-        "workers": {
-            "matching": {
-                "status": worker.state.status.value,
-                "last_seen": worker.state.last_seen.isoformat() if worker.state.last_seen else None,
-                "last_error": worker.state.last_error,
-                "metrics": dict(worker.state.metrics),
-            }
-        },
+        "workers": {"matching": _worker_state(asdict(worker.coordinator.data))},
         "jobs": jobs,
         "recent_activity": recent,
     }

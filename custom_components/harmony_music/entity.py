@@ -1,12 +1,25 @@
-"""Base entity of Harmony Music: one service device per config entry."""
+"""Base entities of Harmony Music: one service device per config entry."""
 
 from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .data import HarmonyConfigEntry
+from .coordinator import HarmonyConfigEntry, WorkerCoordinator
+from .workers.state import WorkerState, WorkerStatus
+
+
+def device_info(entry: HarmonyConfigEntry) -> DeviceInfo:
+    """The entry's service device."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer="Harmony Music",
+        model="Music library sync",
+        entry_type=DeviceEntryType.SERVICE,
+    )
 
 
 class HarmonyEntity(Entity):
@@ -18,10 +31,26 @@ class HarmonyEntity(Entity):
     def __init__(self, entry: HarmonyConfigEntry, description: EntityDescription) -> None:
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Harmony Music",
-            model="Music library sync",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = device_info(entry)
+
+
+class HarmonyWorkerEntity[StateT: WorkerState](CoordinatorEntity[WorkerCoordinator[StateT]]):
+    """An entity showing part of a worker's published state."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: WorkerCoordinator[StateT],
+        entry: HarmonyConfigEntry,
+        description: EntityDescription,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = device_info(entry)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the worker is stopped (its figures would go stale)."""
+        return super().available and self.coordinator.data.status is not WorkerStatus.STOPPED

@@ -8,7 +8,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .activity import ACTIVITY_TYPES, ActivityEvent, activity_signal
-from .data import HarmonyConfigEntry
+from .coordinator import HarmonyConfigEntry
 from .entity import HarmonyEntity
 
 PARALLEL_UPDATES = 0
@@ -43,5 +43,5 @@ class HarmonyActivityEvent(HarmonyEntity, EventEntity):
 
     @callback
     def _handle(self, event: ActivityEvent) -> None:
-        self._trigger_event(event.type, {"status": event.status, **event.details})
+        self._trigger_event(event.type.value, {"status": event.status, **event.details})
         self.async_write_ha_state()

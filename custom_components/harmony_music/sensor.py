@@ -1,10 +1,11 @@
-"""Sensors: worker heartbeats and metrics."""
+"""Sensors: worker heartbeats and metrics, read from the workers' coordinators."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -17,95 +18,89 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .data import HarmonyConfigEntry, HarmonyData
-from .entity import HarmonyEntity
-from .workers.base import BaseWorker, WorkerState, WorkerStatus
+from .coordinator import HarmonyConfigEntry, WorkerCoordinator
+from .entity import HarmonyWorkerEntity
+from .workers.matching import MatchingState
+from .workers.state import WorkerState, WorkerStatus
 
 # Push entities: nothing is polled.
 PARALLEL_UPDATES = 0
 
 
+# Contravariant: a description reading any worker's base state serves every worker.
+StateT_contra = TypeVar("StateT_contra", bound=WorkerState, contravariant=True)
+
+
 @dataclass(frozen=True, kw_only=True)
-class HarmonyWorkerSensorEntityDescription(SensorEntityDescription):
-    """A sensor showing part of a worker's state."""
+class HarmonySensorEntityDescription(SensorEntityDescription, Generic[StateT_contra]):
+    """A sensor showing one value of a worker's state."""
 
-    worker_fn: Callable[[HarmonyData], BaseWorker]
-    value_fn: Callable[[WorkerState], StateType | datetime]
-
-
-def _metric(name: str) -> Callable[[WorkerState], StateType]:
-    def value(state: WorkerState) -> StateType:
-        result: StateType = state.metrics.get(name)
-        return result
-
-    return value
+    value_fn: Callable[[StateT_contra], StateType | datetime]
+    # The status sensor stays available to say "stopped".
+    available_when_stopped: bool = False
 
 
-def _matching(data: HarmonyData) -> BaseWorker:
-    return data.matching
+def status_sensors(prefix: str) -> tuple[HarmonySensorEntityDescription[WorkerState], ...]:
+    """Status and heartbeat, the same for every worker."""
+    return (
+        HarmonySensorEntityDescription[WorkerState](
+            key=f"{prefix}_status",
+            translation_key=f"{prefix}_status",
+            device_class=SensorDeviceClass.ENUM,
+            options=[status.value for status in WorkerStatus],
+            value_fn=lambda state: state.status.value,
+            available_when_stopped=True,
+        ),
+        HarmonySensorEntityDescription[WorkerState](
+            key=f"{prefix}_last_seen",
+            translation_key=f"{prefix}_last_seen",
+            device_class=SensorDeviceClass.TIMESTAMP,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=lambda state: state.last_seen,
+        ),
+    )
 
 
-SENSORS: tuple[HarmonyWorkerSensorEntityDescription, ...] = (
-    HarmonyWorkerSensorEntityDescription(
-        key="matching_status",
-        translation_key="matching_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=[status.value for status in WorkerStatus],
-        worker_fn=_matching,
-        value_fn=lambda state: state.status.value,
-    ),
-    HarmonyWorkerSensorEntityDescription(
-        key="matching_last_seen",
-        translation_key="matching_last_seen",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        worker_fn=_matching,
-        value_fn=lambda state: state.last_seen,
-    ),
-    HarmonyWorkerSensorEntityDescription(
+MATCHING_SENSORS: tuple[HarmonySensorEntityDescription[MatchingState], ...] = (
+    *status_sensors("matching"),
+    HarmonySensorEntityDescription[MatchingState](
         key="matching_queue_length",
         translation_key="matching_queue_length",
         state_class=SensorStateClass.MEASUREMENT,
-        worker_fn=_matching,
-        value_fn=_metric("queue_length"),
+        value_fn=lambda state: state.queue_length,
     ),
-    HarmonyWorkerSensorEntityDescription(
+    HarmonySensorEntityDescription[MatchingState](
         key="matches_saved",
         translation_key="matches_saved",
         state_class=SensorStateClass.TOTAL_INCREASING,
-        worker_fn=_matching,
-        value_fn=_metric("matches_saved"),
+        value_fn=lambda state: state.matches_saved,
     ),
-    HarmonyWorkerSensorEntityDescription(
+    HarmonySensorEntityDescription[MatchingState](
         key="matching_jobs_completed",
         translation_key="matching_jobs_completed",
         state_class=SensorStateClass.TOTAL_INCREASING,
-        worker_fn=_matching,
-        value_fn=_metric("jobs_completed"),
+        value_fn=lambda state: state.jobs_completed,
     ),
-    HarmonyWorkerSensorEntityDescription(
+    HarmonySensorEntityDescription[MatchingState](
         key="matching_jobs_failed",
         translation_key="matching_jobs_failed",
         state_class=SensorStateClass.TOTAL_INCREASING,
-        worker_fn=_matching,
-        value_fn=_metric("jobs_failed"),
+        value_fn=lambda state: state.jobs_failed,
     ),
-    HarmonyWorkerSensorEntityDescription(
+    HarmonySensorEntityDescription[MatchingState](
         key="matching_last_batch_size",
         translation_key="matching_last_batch_size",
         state_class=SensorStateClass.MEASUREMENT,
-        worker_fn=_matching,
-        value_fn=_metric("last_batch_size"),
+        value_fn=lambda state: state.last_batch_size,
     ),
-    HarmonyWorkerSensorEntityDescription(
+    HarmonySensorEntityDescription[MatchingState](
         key="matching_last_batch_duration",
         translation_key="matching_last_batch_duration",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
-        worker_fn=_matching,
-        value_fn=_metric("last_batch_duration"),
+        value_fn=lambda state: state.last_batch_duration,
     ),
 )
 
@@ -115,27 +110,34 @@ async def async_setup_entry(
     entry: HarmonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the worker sensors."""
-    async_add_entities(HarmonyWorkerSensor(entry, description) for description in SENSORS)
+    """Add every worker's sensors."""
+    coordinator = entry.runtime_data.matching.coordinator
+    async_add_entities(
+        HarmonyWorkerSensor(coordinator, entry, description) for description in MATCHING_SENSORS
+    )
 
 
-class HarmonyWorkerSensor(HarmonyEntity, SensorEntity):
+class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], SensorEntity):
     """A sensor following a worker's published state."""
 
-    entity_description: HarmonyWorkerSensorEntityDescription
+    entity_description: HarmonySensorEntityDescription[StateT]
 
     def __init__(
-        self, entry: HarmonyConfigEntry, description: HarmonyWorkerSensorEntityDescription
+        self,
+        coordinator: WorkerCoordinator[StateT],
+        entry: HarmonyConfigEntry,
+        description: HarmonySensorEntityDescription[StateT],
     ) -> None:
-        super().__init__(entry, description)
-        self._worker = description.worker_fn(entry.runtime_data)
+        super().__init__(coordinator, entry, description)
 
-    async def async_added_to_hass(self) -> None:
-        """Follow the worker."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._worker.async_add_listener(self.async_write_ha_state))
+    @property
+    def available(self) -> bool:
+        """The status sensor says "stopped" rather than going unavailable."""
+        if self.entity_description.available_when_stopped:
+            return self.coordinator.last_update_success
+        return super().available
 
     @property
     def native_value(self) -> StateType | datetime:
         """The worker's current value."""
-        return self.entity_description.value_fn(self._worker.state)
+        return self.entity_description.value_fn(self.coordinator.data)

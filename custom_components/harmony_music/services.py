@@ -16,9 +16,10 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .const import DOMAIN, JOB_TYPE_DOWNLOAD, JOB_TYPE_MATCHING
-from .data import HarmonyConfigEntry
-from .store import Job, StoreError
+from .activity import ActivityType
+from .const import DOMAIN
+from .coordinator import HarmonyConfigEntry
+from .store import Job, JobState, JobType, StoreError
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SPOTIFY_TRACK = "spotify_track"
@@ -36,8 +37,6 @@ SERVICE_LIST_ACTIVITY = "list_activity"
 SERVICE_RETRY_JOB = "retry_job"
 SERVICE_CANCEL_JOB = "cancel_job"
 
-JOB_STATES = ["queued", "running", "completed", "failed", "invalid_payload", "cancelled"]
-
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
 MATCH_SCHEMA = vol.Schema(
@@ -54,15 +53,19 @@ MATCH_SCHEMA = vol.Schema(
 LIST_JOBS_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
-        vol.Optional(ATTR_TYPE): vol.In([JOB_TYPE_MATCHING, JOB_TYPE_DOWNLOAD]),
-        vol.Optional(ATTR_STATE): vol.All(cv.ensure_list, [vol.In(JOB_STATES)]),
+        vol.Optional(ATTR_TYPE): vol.All(vol.In([t.value for t in JobType]), vol.Coerce(JobType)),
+        vol.Optional(ATTR_STATE): vol.All(
+            cv.ensure_list, [vol.All(vol.In([s.value for s in JobState]), vol.Coerce(JobState))]
+        ),
         vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
     }
 )
 LIST_ACTIVITY_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
-        vol.Optional(ATTR_TYPE): cv.string,
+        vol.Optional(ATTR_TYPE): vol.All(
+            vol.In([t.value for t in ActivityType]), vol.Coerce(ActivityType)
+        ),
         vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
     }
 )
@@ -99,8 +102,8 @@ def job_as_dict(job: Job, *, with_payload: bool = False) -> dict[str, Any]:
     """A job as action response data (JSON-safe)."""
     data: dict[str, Any] = {
         "id": job.id,
-        "type": job.type,
-        "state": job.state,
+        "type": job.type.value,
+        "state": job.state.value,
         "priority": job.priority,
         "attempts": job.attempts,
         "last_error": job.last_error,
@@ -121,15 +124,15 @@ async def _async_match(call: ServiceCall) -> ServiceResponse:
         ATTR_CANDIDATES: call.data[ATTR_CANDIDATES],
     }
     try:
-        job, created = await worker.async_submit(payload)
+        job, created = await worker.async_submit_match(payload)
         if call.data[ATTR_WAIT]:
-            job = await worker.async_wait(job.id, call.data[ATTR_TIMEOUT]) or job
+            job = await worker.queue.async_wait(job.id, call.data[ATTR_TIMEOUT]) or job
     except StoreError as err:
         raise _database_error(err) from err
-    response: dict[str, Any] = {"job_id": job.id, "created": created, "state": job.state}
-    if job.state == "invalid_payload":
+    response: dict[str, Any] = {"job_id": job.id, "created": created, "state": job.state.value}
+    if job.state is JobState.INVALID_PAYLOAD:
         response["reason"] = job.last_error
-    if job.state == "completed" and job.result is not None:
+    if job.state is JobState.COMPLETED and job.result is not None:
         response["matches"] = job.result.get("matches", [])
         response["best_index"] = job.result.get("best_index")
     return response
@@ -138,8 +141,8 @@ async def _async_match(call: ServiceCall) -> ServiceResponse:
 async def _async_list_jobs(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
     try:
-        jobs = await entry.runtime_data.store.list_jobs(
-            type=call.data.get(ATTR_TYPE),
+        jobs = await entry.runtime_data.store.jobs.async_list(
+            job_type=call.data.get(ATTR_TYPE),
             states=call.data.get(ATTR_STATE),
             limit=call.data[ATTR_LIMIT],
         )
@@ -151,8 +154,8 @@ async def _async_list_jobs(call: ServiceCall) -> ServiceResponse:
 async def _async_list_activity(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
     try:
-        rows = await entry.runtime_data.store.list_activity(
-            type=call.data.get(ATTR_TYPE), limit=call.data[ATTR_LIMIT]
+        rows = await entry.runtime_data.store.activity.async_list(
+            activity_type=call.data.get(ATTR_TYPE), limit=call.data[ATTR_LIMIT]
         )
     except StoreError as err:
         raise _database_error(err) from err
@@ -172,27 +175,35 @@ async def _async_list_activity(call: ServiceCall) -> ServiceResponse:
 
 async def _async_change_job(call: ServiceCall, *, cancel: bool) -> None:
     entry = _loaded_entry(call.hass, call)
-    store = entry.runtime_data.store
+    runtime = entry.runtime_data
     job_id = call.data[ATTR_JOB_ID]
     try:
-        job = await store.get_job(job_id)
+        job = await runtime.store.jobs.async_get(job_id)
         if job is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="job_not_found",
                 translation_placeholders={"job_id": str(job_id)},
             )
-        changed = await (store.cancel_job(job_id) if cancel else store.retry_job(job_id))
+        # The queue of the job's type wakes that type's worker.
+        worker = runtime.worker_for(job.type)
+        jobs = runtime.store.jobs
+        if cancel:
+            changed = await (
+                worker.queue.async_cancel(job_id) if worker else jobs.async_cancel(job_id)
+            )
+        else:
+            changed = await (
+                worker.queue.async_retry(job_id) if worker else jobs.async_retry(job_id)
+            )
     except StoreError as err:
         raise _database_error(err) from err
     if not changed:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="job_cannot_cancel" if cancel else "job_cannot_retry",
-            translation_placeholders={"job_id": str(job_id), "state": job.state},
+            translation_placeholders={"job_id": str(job_id), "state": job.state.value},
         )
-    if not cancel and job.type == JOB_TYPE_MATCHING:
-        entry.runtime_data.matching.wake()
 
 
 async def _async_retry_job(call: ServiceCall) -> None:

@@ -15,12 +15,15 @@ import textwrap
 import pytest
 
 from custom_components.harmony_music.store import (
+    JobState,
+    JobType,
+    MatchRow,
     Store,
     StoreCorruptError,
     StoreError,
     StoreLockedError,
 )
-from custom_components.harmony_music.store.database import MIGRATIONS
+from custom_components.harmony_music.store.schema import MIGRATIONS
 
 REPO = Path(__file__).parents[2]
 
@@ -35,55 +38,85 @@ async def store(tmp_path: Path) -> Store:
 
 async def test_job_lifecycle_and_dedupe(store: Store) -> None:
     """Open jobs dedupe; finished ones do not block a new job; states move as documented."""
-    job, created = await store.enqueue_job("matching", {"n": 1}, dedupe_key="k")
-    again, created_again = await store.enqueue_job("matching", {"n": 1}, dedupe_key="k")
+    job, created = await store.jobs.async_enqueue(JobType.MATCHING, {"n": 1}, dedupe_key="k")
+    again, created_again = await store.jobs.async_enqueue(
+        JobType.MATCHING, {"n": 1}, dedupe_key="k"
+    )
     assert created
     assert not created_again
     assert again.id == job.id
-    [claimed] = await store.claim_jobs("matching", 10)
+    [claimed] = await store.jobs.async_claim(JobType.MATCHING, 10)
     assert claimed.state == "running"
     assert claimed.attempts == 1
-    await store.complete_job(job.id, {"ok": True})
-    done = await store.get_job(job.id)
+    await store.jobs.async_complete(job.id, {"ok": True})
+    done = await store.jobs.async_get(job.id)
     assert done is not None
     assert done.state == "completed"
     assert done.result == {"ok": True}
-    fresh, created = await store.enqueue_job("matching", {"n": 1}, dedupe_key="k")
+    fresh, created = await store.jobs.async_enqueue(JobType.MATCHING, {"n": 1}, dedupe_key="k")
     assert created
     assert fresh.id != job.id
-    assert await store.cancel_job(fresh.id)
-    assert not await store.cancel_job(fresh.id)
-    assert await store.retry_job(fresh.id)
-    assert (await store.get_job(fresh.id)).state == "queued"  # type: ignore[union-attr]
-    await store.mark_invalid(fresh.id, "bad")
-    invalid = await store.get_job(fresh.id)
+    assert await store.jobs.async_cancel(fresh.id)
+    assert not await store.jobs.async_cancel(fresh.id)
+    assert await store.jobs.async_retry(fresh.id)
+    assert (await store.jobs.async_get(fresh.id)).state == "queued"  # type: ignore[union-attr]
+    await store.jobs.async_claim(JobType.MATCHING, 1)
+    await store.jobs.async_fail(fresh.id, "bad", state=JobState.INVALID_PAYLOAD)
+    invalid = await store.jobs.async_get(fresh.id)
     assert invalid is not None
     assert (invalid.state, invalid.last_error) == ("invalid_payload", "bad")
-    assert await store.count_jobs(type="matching") == 2
-    assert [j.id for j in await store.list_jobs(states=["invalid_payload"])] == [fresh.id]
+    assert await store.jobs.async_count(job_type=JobType.MATCHING) == 2
+    assert [j.id for j in await store.jobs.async_list(states=[JobState.INVALID_PAYLOAD])] == [
+        fresh.id
+    ]
 
 
 async def test_claim_order_retry_and_requeue(store: Store) -> None:
     """Priority first, then age; a retry waits for its time; running jobs requeue at start."""
-    low, _ = await store.enqueue_job("download", {"n": "low"})
-    high, _ = await store.enqueue_job("download", {"n": "high"}, priority=5)
-    other, _ = await store.enqueue_job("matching", {"n": "other"})
-    claimed = await store.claim_jobs("download", 1)
+    low, _ = await store.jobs.async_enqueue(JobType.DOWNLOAD, {"n": "low"})
+    high, _ = await store.jobs.async_enqueue(JobType.DOWNLOAD, {"n": "high"}, priority=5)
+    other, _ = await store.jobs.async_enqueue(JobType.MATCHING, {"n": "other"})
+    claimed = await store.jobs.async_claim(JobType.DOWNLOAD, 1)
     assert [j.id for j in claimed] == [high.id]
-    await store.fail_job(high.id, "timeout", retry_at=datetime.now(UTC) + timedelta(hours=1))
-    assert [j.id for j in await store.claim_jobs("download", 5)] == [low.id]
-    assert await store.claim_jobs("download", 5) == []  # the retry is not due yet
-    assert await store.requeue_running("download") == 1
-    assert (await store.get_job(other.id)).state == "queued"  # type: ignore[union-attr]
-    await store.fail_job(low.id, "gone")
-    assert (await store.get_job(low.id)).state == "failed"  # type: ignore[union-attr]
+    await store.jobs.async_fail(high.id, "timeout", retry_at=datetime.now(UTC) + timedelta(hours=1))
+    assert [j.id for j in await store.jobs.async_claim(JobType.DOWNLOAD, 5)] == [low.id]
+    assert await store.jobs.async_claim(JobType.DOWNLOAD, 5) == []  # the retry is not due yet
+    assert await store.jobs.async_requeue_running(JobType.DOWNLOAD) == 1
+    assert (await store.jobs.async_get(other.id)).state == "queued"  # type: ignore[union-attr]
+    assert [j.id for j in await store.jobs.async_claim(JobType.DOWNLOAD, 5)] == [low.id]
+    await store.jobs.async_fail(low.id, "gone")
+    assert (await store.jobs.async_get(low.id)).state == "failed"  # type: ignore[union-attr]
+
+
+async def test_counts_due_time_and_cancel_of_running_jobs(store: Store) -> None:
+    """Counts per state in one query; the next due time; running jobs can be cancelled."""
+    first, _ = await store.jobs.async_enqueue(JobType.DOWNLOAD, {"n": 1})
+    second, _ = await store.jobs.async_enqueue(JobType.DOWNLOAD, {"n": 2})
+    await store.jobs.async_enqueue(JobType.MATCHING, {"n": 3})
+    assert await store.jobs.async_next_due(JobType.DOWNLOAD) is not None
+    await store.jobs.async_claim(JobType.DOWNLOAD, 2)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert await store.jobs.async_fail(first.id, "busy", retry_at=later)
+    assert await store.jobs.async_next_due(JobType.DOWNLOAD) == later
+    assert await store.jobs.async_cancel(second.id)  # running: cancelled
+    assert not await store.jobs.async_complete(second.id)  # a cancelled job stays cancelled
+    counts = await store.jobs.async_counts(JobType.DOWNLOAD)
+    assert counts[JobState.QUEUED] == 1
+    assert counts[JobState.CANCELLED] == 1
+    assert counts[JobState.COMPLETED] == 0
+    assert set(counts) == set(JobState)
+    assert await store.jobs.async_next_due(JobType.MATCHING) is not None
+    await store.jobs.async_claim(JobType.MATCHING, 1)
+    assert await store.jobs.async_next_due(JobType.MATCHING) is None
 
 
 async def test_concurrent_claimers_never_share_a_job(store: Store) -> None:
     """Twenty claimers racing over 200 jobs get each job exactly once."""
     for n in range(200):
-        await store.enqueue_job("matching", {"n": n})
-    results = await asyncio.gather(*(store.claim_jobs("matching", 7) for _ in range(40)))
+        await store.jobs.async_enqueue(JobType.MATCHING, {"n": n})
+    results = await asyncio.gather(
+        *(store.jobs.async_claim(JobType.MATCHING, 7) for _ in range(40))
+    )
     ids = [job.id for batch in results for job in batch]
     assert len(ids) == 200
     assert len(set(ids)) == 200
@@ -94,26 +127,26 @@ async def test_many_concurrent_writers(store: Store) -> None:
 
     async def writer(n: int) -> None:
         for i in range(100):
-            await store.add_activity("matching_batch", "ok", {"writer": n, "i": i})
+            await store.activity.async_add("matching_batch", "ok", {"writer": n, "i": i})
 
     await asyncio.gather(*(writer(n) for n in range(20)))
-    assert len(await store.list_activity(limit=5000)) == 2000
+    assert len(await store.activity.async_list(limit=5000)) == 2000
 
 
 async def test_matches_saved_once_with_the_job(store: Store) -> None:
     """Matches and the job's completion are one transaction: a second save is a no-op."""
-    job, _ = await store.enqueue_job("matching", {})
-    await store.claim_jobs("matching", 1)
-    row = {
-        "candidate": {"kind": "library"},
-        "score": 0.9,
-        "parts": {"title": 1.0},
-        "source": "library",
-    }
-    await store.save_matches_and_complete(job.id, "t1", [row], {"matches": 1})
-    await store.save_matches_and_complete(job.id, "t1", [row], {"matches": 1})
-    assert await store.count_matches() == 1
-    [match] = await store.list_matches("t1")
+    job, _ = await store.jobs.async_enqueue(JobType.MATCHING, {})
+    await store.jobs.async_claim(JobType.MATCHING, 1)
+    row = MatchRow({"kind": "library"}, 0.9, {"title": 1.0}, "library")
+    assert await store.matches.async_save_and_complete(job.id, "t1", [row], {"matches": 1}) == 1
+    assert await store.matches.async_save_and_complete(job.id, "t1", [row], {"matches": 1}) is None
+    assert await store.matches.async_count() == 1
+    # The same request again, after the first job completed: the match is not saved twice.
+    again, _ = await store.jobs.async_enqueue(JobType.MATCHING, {})
+    await store.jobs.async_claim(JobType.MATCHING, 1)
+    assert await store.matches.async_save_and_complete(again.id, "t1", [row], {}) == 0
+    assert await store.matches.async_count() == 1
+    [match] = await store.matches.async_list("t1")
     assert match.parts == {"title": 1.0}
     assert match.job_id == job.id
 
@@ -124,8 +157,8 @@ async def test_activity_retention(tmp_path: Path) -> None:
     await db.async_open()
     try:
         for i in range(25):
-            await db.add_activity("scan_failed", "error", {"i": i})
-        rows = await db.list_activity(limit=100)
+            await db.activity.async_add("scan_failed", "error", {"i": i})
+        rows = await db.activity.async_list(limit=100)
         assert [r.details["i"] for r in rows] == list(range(24, 14, -1))
     finally:
         await db.async_close()
@@ -135,7 +168,9 @@ async def test_migrates_an_older_schema(tmp_path: Path) -> None:
     """A version-1 file (no job results yet) opens, keeps its data and gains the new column."""
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0])
+    first = MIGRATIONS[0]
+    assert isinstance(first, str)
+    conn.executescript(first)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version VALUES (1)")
     conn.execute(
@@ -146,15 +181,48 @@ async def test_migrates_an_older_schema(tmp_path: Path) -> None:
     db = Store(path)
     await db.async_open()
     try:
-        [job] = await db.list_jobs()
+        [job] = await db.jobs.async_list()
         assert job.payload == {"a": 1}
-        await db.complete_job(job.id, {"kept": True})
-        assert (await db.get_job(job.id)).result == {"kept": True}  # type: ignore[union-attr]
+        await db.jobs.async_claim(JobType.MATCHING, 1)
+        await db.jobs.async_complete(job.id, {"kept": True})
+        assert (await db.jobs.async_get(job.id)).result == {"kept": True}  # type: ignore[union-attr]
     finally:
         await db.async_close()
     assert sqlite3.connect(path).execute("SELECT version FROM schema_version").fetchone()[0] == len(
         MIGRATIONS
     )
+
+
+async def test_v4_migration_drops_duplicate_matches_and_unused_tables(tmp_path: Path) -> None:
+    """A version-2 file with a doubled match keeps one; tables no code used are gone."""
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        assert isinstance(step, str)
+        conn.executescript(step)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (2)")
+    for candidate in ('{"b": 1, "a": 2}', '{"a": 2, "b": 1}', '{"a": 3}'):
+        conn.execute(
+            "INSERT INTO matches (spotify_track_id, candidate, score, parts, source, created_at)"
+            " VALUES ('t', ?, 0.9, '{}', 'library', '2026-01-01T00:00:00+00:00')",
+            (candidate,),
+        )
+    conn.commit()
+    conn.close()
+    db = Store(path)
+    await db.async_open()
+    try:
+        assert [m.candidate for m in await db.matches.async_list()] == [{"a": 3}, {"b": 1, "a": 2}]
+    finally:
+        await db.async_close()
+    tables = {
+        row[0]
+        for row in sqlite3.connect(path).execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
+    }
+    assert not tables & {"downloads", "auto_sync_skipped_tracks", "artist_preferences"}
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -197,7 +265,7 @@ async def test_locked_file(tmp_path: Path) -> None:
 
 async def test_backup_pause_gives_a_consistent_copy(store: Store, tmp_path: Path) -> None:
     """After the pause the main file alone holds every committed row."""
-    await store.add_activity("scan_failed", "error", {"n": 1})
+    await store.activity.async_add("scan_failed", "error", {"n": 1})
     await store.async_pause_for_backup()
     copy = tmp_path / "copy.db"
     copy.write_bytes(store.path.read_bytes())  # what a backup archives: the main file
@@ -210,7 +278,7 @@ async def test_closed_store_refuses_work(tmp_path: Path) -> None:
     """Using a closed store is a clear error."""
     db = Store(tmp_path / "c.db")
     with pytest.raises(StoreError, match="not open"):
-        await db.count_matches()
+        await db.matches.async_count()
 
 
 def test_crash_mid_transaction_leaves_consistent_file(tmp_path: Path) -> None:
@@ -220,7 +288,7 @@ def test_crash_mid_transaction_leaves_consistent_file(tmp_path: Path) -> None:
         f"""
         import asyncio, sys
         sys.path.insert(0, {str(REPO)!r})
-        from custom_components.harmony_music.store.database import Store
+        from custom_components.harmony_music.store import Store
         async def main():
             db = Store(__import__("pathlib").Path({str(path)!r}))
             await db.async_open()
@@ -230,7 +298,7 @@ def test_crash_mid_transaction_leaves_consistent_file(tmp_path: Path) -> None:
             n = 0
             print("ready", flush=True)
             while True:
-                await db._run(db._tx(lambda conn, n=n: batch(conn, n)))
+                await db.db.async_write(lambda conn, n=n: batch(conn, n))
                 n += 1
         asyncio.run(main())
         """

@@ -1,79 +1,54 @@
-"""Shared heartbeat, status and metrics of the long-running workers."""
+"""The run loop every worker shares: heartbeat, status, sleeping, surviving failures."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import replace
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from ..const import LOGGER
+from ..const import DOMAIN, LOGGER
+from ..coordinator import WorkerCoordinator
+from .state import WorkerState, WorkerStatus
 
-# Entities follow the heartbeat at most this often, so the recorder is not flooded.
+if TYPE_CHECKING:
+    from ..coordinator import HarmonyConfigEntry
+
+# Heartbeat-only changes reach the entities (and so the recorder) at most this often.
 HEARTBEAT_INTERVAL = 60.0
 
 
-class WorkerStatus(StrEnum):
-    """What a worker is doing; shown by the status sensor."""
+class BaseWorker[StateT: WorkerState]:
+    """A worker running as one background task of a config entry.
 
-    STARTING = "starting"
-    IDLE = "idle"
-    RUNNING = "running"
-    ERROR = "error"
-    STOPPED = "stopped"
-
-
-@dataclass
-class WorkerState:
-    """The live state of a worker, read by its entities."""
-
-    status: WorkerStatus = WorkerStatus.STARTING
-    last_seen: datetime | None = None
-    started_at: datetime | None = None
-    last_error: str | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-
-
-class BaseWorker:
-    """A worker running as one background task of a config entry."""
+    Subclasses implement ``run_cycle``; the state they change is published through
+    ``coordinator`` with ``publish``.
+    """
 
     name: str = "worker"
+    error_backoff: float = 30.0
 
-    def __init__(self, hass: HomeAssistant) -> None:
+    def __init__(self, hass: HomeAssistant, entry: HarmonyConfigEntry, state: StateT) -> None:
         self.hass = hass
-        self.state = WorkerState()
-        self._listeners: list[Callable[[], None]] = []
+        self.entry = entry
+        self.state = state
+        self.coordinator = WorkerCoordinator(hass, entry, self.name, replace(state))
         self._wake = asyncio.Event()
         self._last_published = 0.0
         self._task: asyncio.Task[None] | None = None
 
     @callback
-    def async_add_listener(self, update_callback: Callable[[], None]) -> CALLBACK_TYPE:
-        """Listen for state changes; returns the function that removes the listener."""
-        self._listeners.append(update_callback)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(update_callback)
-
-        return remove
-
-    @callback
     def publish(self, *, force: bool = True) -> None:
-        """Tell entities the state changed (heartbeat-only updates are throttled)."""
+        """Hand a copy of the state to the entities (heartbeat-only updates are throttled)."""
         now = time.monotonic()
         if not force and now - self._last_published < HEARTBEAT_INTERVAL:
             return
         self._last_published = now
-        for update_callback in list(self._listeners):
-            update_callback()
+        self.coordinator.async_set_updated_data(replace(self.state))
 
     @callback
     def heartbeat(self) -> None:
@@ -98,29 +73,32 @@ class BaseWorker:
 
     async def sleep(self, seconds: float) -> None:
         """Sleep until woken or the time passes."""
-        try:
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
-        except TimeoutError:
-            pass
         self._wake.clear()
 
-    def attach(self, task: asyncio.Task[None]) -> None:
-        """Remember the task running ``run`` so ``async_stop`` can end it."""
-        self._task = task
+    @callback
+    def async_start(self) -> None:
+        """Run the loop as a background task of the entry; unloading the entry stops it."""
+        self.state.started_at = dt_util.utcnow()
+        self.state.stopped_at = None
+        self.publish()
+        self._task = self.entry.async_create_background_task(
+            self.hass, self.run(), f"{DOMAIN} {self.name} worker {self.entry.entry_id}"
+        )
+        self.entry.async_on_unload(self.async_stop)
 
     async def run(self) -> None:
         """Run until cancelled; one failing cycle never ends the worker."""
-        self.state.started_at = dt_util.utcnow()
         try:
-            await self.async_start()
             while True:
                 try:
                     idle_for = await self.run_cycle()
                 except asyncio.CancelledError:
                     raise
                 except Exception as err:  # noqa: BLE001 - a worker must survive any cycle
-                    LOGGER.exception("%s cycle failed", self.name)
+                    LOGGER.exception("%s worker cycle failed", self.name)
                     self.set_status(WorkerStatus.ERROR, str(err) or type(err).__name__)
                     idle_for = self.error_backoff
                 self.heartbeat()
@@ -129,21 +107,17 @@ class BaseWorker:
         finally:
             self.state.status = WorkerStatus.STOPPED
 
-    error_backoff: float = 30.0
-
-    async def async_start(self) -> None:
-        """Prepare before the first cycle (e.g. requeue interrupted jobs)."""
-
     async def run_cycle(self) -> float:
         """Do one unit of work; return seconds to wait before the next (0 = go on)."""
         raise NotImplementedError
 
     async def async_stop(self) -> None:
-        """Cancel the task and wait for it to end."""
+        """Cancel the task and wait for it to end (idempotent)."""
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.state.status = WorkerStatus.STOPPED
+        self.state.stopped_at = dt_util.utcnow()
         self.publish()
