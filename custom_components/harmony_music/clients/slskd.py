@@ -176,7 +176,7 @@ class SearchBudget:
         self._starts: deque[float] = deque()
         self.lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def async_acquire(self) -> None:
         """Wait until one more search fits in the window (call with ``lock`` held)."""
         while True:
             now = self._clock()
@@ -208,7 +208,7 @@ class SlskdClient:
         self._policy = policy or RetryPolicy(attempts=2)
         self.budget = budget or SearchBudget()
 
-    async def _request(self, method: str, path: str, json: Any = None) -> Any:
+    async def _async_request(self, method: str, path: str, json: Any = None) -> Any:
         return await request_json(
             self._session,
             method,
@@ -220,9 +220,9 @@ class SlskdClient:
             service="slskd",
         )
 
-    async def get_application(self) -> SlskdApplication:
+    async def async_get_application(self) -> SlskdApplication:
         """Server connection, login, shares and version."""
-        data = await self._request("GET", "/application") or {}
+        data = await self._async_request("GET", "/application") or {}
         server = data.get("server") or {}
         shares = data.get("shares") or {}
         version = data.get("version") or {}
@@ -235,7 +235,7 @@ class SlskdClient:
             shared_directories=int(shares.get("directories") or 0),
         )
 
-    async def start_search(
+    async def async_start_search(
         self,
         text: str,
         *,
@@ -245,7 +245,7 @@ class SlskdClient:
     ) -> SlskdSearch:
         """POST /searches: returns at once; the search runs on."""
         async with self.budget.lock:
-            await self.budget.acquire()
+            await self.budget.async_acquire()
             body = {
                 "id": str(uuid.uuid4()),
                 "searchText": text,
@@ -253,7 +253,7 @@ class SlskdClient:
                 "responseLimit": response_limit,
                 "fileLimit": file_limit,
             }
-            return self._search(await self._request("POST", "/searches", body))
+            return self._search(await self._async_request("POST", "/searches", body))
 
     @staticmethod
     def _search(data: dict[str, Any]) -> SlskdSearch:
@@ -265,11 +265,11 @@ class SlskdClient:
             file_count=int(data.get("fileCount") or 0),
         )
 
-    async def get_search(self, search_id: str) -> SlskdSearch:
-        return self._search(await self._request("GET", f"/searches/{search_id}"))
+    async def async_get_search(self, search_id: str) -> SlskdSearch:
+        return self._search(await self._async_request("GET", f"/searches/{search_id}"))
 
-    async def get_search_responses(self, search_id: str) -> list[SlskdSearchResponse]:
-        data = await self._request("GET", f"/searches/{search_id}/responses") or []
+    async def async_get_search_responses(self, search_id: str) -> list[SlskdSearchResponse]:
+        data = await self._async_request("GET", f"/searches/{search_id}/responses") or []
         return [
             SlskdSearchResponse(
                 username=str(item.get("username", "")),
@@ -283,31 +283,35 @@ class SlskdClient:
             for item in data
         ]
 
-    async def delete_search(self, search_id: str) -> None:
-        await self._request("DELETE", f"/searches/{search_id}")
+    async def async_delete_search(self, search_id: str) -> None:
+        await self._async_request("DELETE", f"/searches/{search_id}")
 
-    async def search(
+    async def async_search(
         self, text: str, *, timeout_ms: int = 15000, poll_interval: float = 1.0
     ) -> list[SlskdSearchResponse]:
         """Search, wait for completion, fetch the responses and delete the search."""
-        if not (await self.get_application()).logged_in:
+        if not (await self.async_get_application()).logged_in:
             raise NotLoggedInError("slskd is not logged in to the Soulseek server")
-        started = await self.start_search(text, timeout_ms=timeout_ms)
+        started = await self.async_start_search(text, timeout_ms=timeout_ms)
         try:
             deadline = time.monotonic() + timeout_ms / 1000 + 30
-            while not (await self.get_search(started.id)).is_complete:
+            while not (await self.async_get_search(started.id)).is_complete:
                 if time.monotonic() > deadline:
                     break
                 await asyncio.sleep(poll_interval)
-            return await self.get_search_responses(started.id)
+            return await self.async_get_search_responses(started.id)
         finally:
             with contextlib.suppress(ClientError):
-                await self.delete_search(started.id)
+                await self.async_delete_search(started.id)
 
-    async def enqueue_download(self, username: str, files: Sequence[SlskdFile]) -> EnqueueResult:
+    async def async_enqueue_download(
+        self, username: str, files: Sequence[SlskdFile]
+    ) -> EnqueueResult:
         """POST /transfers/downloads/{username}; handles both 201 bodies."""
         body = [{"filename": f.filename, "size": f.size} for f in files]
-        data = await self._request("POST", f"/transfers/downloads/{quote(username, safe='')}", body)
+        data = await self._async_request(
+            "POST", f"/transfers/downloads/{quote(username, safe='')}", body
+        )
         if not isinstance(data, dict):
             return EnqueueResult((), (), confirmed=False)
         return EnqueueResult(
@@ -316,9 +320,9 @@ class SlskdClient:
             confirmed=True,
         )
 
-    async def list_downloads(self) -> list[SlskdTransfer]:
+    async def async_list_downloads(self) -> list[SlskdTransfer]:
         """Every download, flattened from users → directories → files."""
-        data = await self._request("GET", "/transfers/downloads") or []
+        data = await self._async_request("GET", "/transfers/downloads") or []
         return [
             _transfer(item)
             for user in data
@@ -326,13 +330,15 @@ class SlskdClient:
             for item in directory.get("files") or []
         ]
 
-    async def get_download(self, username: str, transfer_id: str) -> SlskdTransfer:
+    async def async_get_download(self, username: str, transfer_id: str) -> SlskdTransfer:
         user = quote(username, safe="")
-        return _transfer(await self._request("GET", f"/transfers/downloads/{user}/{transfer_id}"))
+        return _transfer(
+            await self._async_request("GET", f"/transfers/downloads/{user}/{transfer_id}")
+        )
 
-    async def cancel_download(
+    async def async_cancel_download(
         self, username: str, transfer_id: str, *, remove: bool = True
     ) -> None:
         user = quote(username, safe="")
         suffix = "?remove=true" if remove else ""
-        await self._request("DELETE", f"/transfers/downloads/{user}/{transfer_id}{suffix}")
+        await self._async_request("DELETE", f"/transfers/downloads/{user}/{transfer_id}{suffix}")
