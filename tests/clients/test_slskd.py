@@ -173,22 +173,29 @@ async def test_failing_transfers(
 async def test_legacy_enqueue_and_unknown_file(
     sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
-    """Before 0.24 enqueue answered an empty 201; a file the peer lacks is reported failed."""
-    from custom_components.harmony_music.clients.slskd import SlskdFile
+    """Before 0.24 enqueue answered an empty 201; a file the peer lacks is enqueued, then rejected.
+
+    slskd does not look at the peer's shares when it enqueues: the peer refuses the request.
+    """
+    from custom_components.harmony_music.clients.slskd import SlskdFile, TransferOutcome
 
     slskd = client(sim, http_session)
     missing = SlskdFile("nope\\x.mp3", 1, "mp3", 320, None, None, 100, False)
     result = await slskd.async_enqueue_download("mp3_max", [missing])
     assert result.confirmed
-    assert result.enqueued == ()
-    assert len(result.failed) == 1
+    assert result.failed == ()
+    [queued] = result.enqueued
+    assert queued.state == "Queued, Locally"
+    sim.advance(20)
+    rejected = await slskd.async_get_download("mp3_max", queued.id)
+    assert rejected.outcome is TransferOutcome.REJECTED
+    assert rejected.exception == "File not shared."
     sim.legacy_enqueue = True
     real = sim.peers[1].files[0]
-    legacy = await slskd.async_enqueue_download(
-        "mp3_max", [SlskdFile(real.filename, real.size, "mp3", 320, None, None, real.length, False)]
-    )
+    legacy = await slskd.async_enqueue_download("mp3_max", [(real.filename, real.size)])
     assert not legacy.confirmed
-    assert len(await slskd.async_list_downloads()) == 1  # reconcile with the list, as the note says
+    downloads = await slskd.async_list_downloads()  # reconcile with the list, as the note says
+    assert [t.filename for t in downloads if not t.is_finished] == [real.filename]
 
 
 async def test_faults(sim: SlskdSimulator, http_session: aiohttp.ClientSession) -> None:
