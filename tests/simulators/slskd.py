@@ -88,6 +88,7 @@ import math
 from pathlib import Path
 import random
 import re
+import threading
 import time
 from typing import Any
 import uuid
@@ -288,6 +289,8 @@ class SlskdSimulator(LoopbackServer):
         self._enqueues_in_flight = 0
         self._searches_in_flight = 0
         self._ticker: asyncio.Task[None] | None = None
+        # Tests may drive the clock from a thread (a synchronous client beside the loop).
+        self._lock = threading.RLock()
 
     # --- controls ------------------------------------------------------------------------
     def behave(self, pattern: str, **changes: Any) -> None:
@@ -308,11 +311,16 @@ class SlskdSimulator(LoopbackServer):
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of slskd time pass at once, and act on it."""
-        self.clock.advance(seconds)
-        self.tick()
+        with self._lock:
+            self.clock.advance(seconds)
+            self.tick()
 
     def restart(self) -> None:
         """slskd restarted: what was unfinished is `Completed, Errored` ("Application shut down")."""
+        with self._lock:
+            self._restart()
+
+    def _restart(self) -> None:
         self.tick()
         now = self.clock.now()
         for transfer in self.transfers.values():
@@ -339,7 +347,10 @@ class SlskdSimulator(LoopbackServer):
 
     def tick(self) -> None:
         """Run every transfer's due events up to now (requests and a background task call it)."""
-        now = self.clock.now()
+        with self._lock:
+            self._tick(self.clock.now())
+
+    def _tick(self, now: float) -> None:
         for transfer in list(self.transfers.values()):
             while transfer.phase != "done" and (due := self._next_at(transfer)) is not None:
                 if due > now:
