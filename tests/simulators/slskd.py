@@ -235,6 +235,8 @@ class _Transfer:
     removed: bool = False
     move_at: float | None = None
     path: Path | None = None
+    batch_id: str | None = None
+    destination: str | None = None  # a batch's options.destination, under the downloads folder
 
 
 class SlskdSimulator(LoopbackServer):
@@ -285,6 +287,7 @@ class SlskdSimulator(LoopbackServer):
         self.faults = FaultInjector()
         self.searches: dict[str, _Search] = {}
         self.transfers: dict[str, _Transfer] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
         self.restarts = 0
         self._enqueues_in_flight = 0
         self._searches_in_flight = 0
@@ -499,7 +502,10 @@ class SlskdSimulator(LoopbackServer):
             self._enter(transfer, "queued_locally", at + delay, "Queued, Locally")
         elif phase == "moving":
             assert transfer.path is not None
-            transfer.path = self._move(transfer.path, self.local_path(transfer.file), at)
+            target = self.local_path(transfer.file)
+            if transfer.destination is not None:  # a batch's destination replaces the folder
+                target = self.downloads_dir.joinpath(*transfer.destination.split("/"), target.name)
+            transfer.path = self._move(transfer.path, target, at)
             transfer.move_at = None
             self._enter(transfer, "done", at)
 
@@ -573,6 +579,7 @@ class SlskdSimulator(LoopbackServer):
         r.add_get("/api/v0/searches/{id}/responses", self._get_responses)
         r.add_delete("/api/v0/searches/{id}", self._delete_search)
         r.add_delete("/api/v0/transfers/downloads/all/completed", self._clear_completed)
+        r.add_post("/api/v0/transfers/downloads/batches", self._enqueue_batch)
         r.add_post("/api/v0/transfers/downloads/{username}", self._enqueue)
         r.add_get("/api/v0/transfers/downloads", self._downloads)
         r.add_get("/api/v0/transfers/downloads/", self._downloads)  # slskd-api adds the slash
@@ -757,7 +764,7 @@ class SlskdSimulator(LoopbackServer):
         return behaviour
 
     async def _enqueue(self, request: web.Request) -> web.Response:
-        username = request.match_info["username"]
+        username = request.match_info.get("username", "batches")
         try:
             body = await request.json()
         except ValueError:
@@ -798,8 +805,78 @@ class SlskdSimulator(LoopbackServer):
             failures = [name for name, _ in failed]
         return web.json_response({"enqueued": enqueued, "failed": failures}, status=201)
 
+    async def _enqueue_batch(self, request: web.Request) -> web.Response:
+        """0.26's POST /transfers/downloads/batches: failures carry their message."""
+        if not self._at_least("0.26"):
+            return await self._enqueue(request)  # before 0.26 'batches' is a username
+        body = await request.json()
+        username, files = body.get("username"), body.get("files")
+        options = body.get("options") or {}
+        if not isinstance(username, str) or not username.strip():
+            return web.json_response("The Username field is required.", status=400)
+        if (
+            not isinstance(files, list)
+            or not files
+            or any(
+                not isinstance(f, dict) or not f.get("filename") or f.get("size") is None
+                for f in files
+            )
+        ):
+            return web.json_response("The Files field is required.", status=400)
+        names = [str(f["filename"]) for f in files]
+        if len(set(names)) != len(names):
+            return web.json_response("Two or more files in the request are repeated", status=400)
+        try:
+            batch_id = str(uuid.UUID(body["id"])) if body.get("id") else str(uuid.uuid4())
+            search_id = str(uuid.UUID(body["searchId"])) if body.get("searchId") else None
+        except (ValueError, TypeError, AttributeError):
+            return web.json_response(
+                "One or more provided identifiers is not a valid GUID/UUID", status=400
+            )
+        destination = options.get("destination") if isinstance(options, dict) else None
+        if destination is not None and (
+            not isinstance(destination, str)
+            or destination.startswith(("/", "\\"))
+            or ".." in re.split(r"[\\/]", destination)
+        ):
+            return web.json_response("Destination must be a relative path", status=400)
+        if self._enqueues_in_flight >= 2:  # the same limiter as the other enqueue route
+            return web.json_response(BUSY, status=429)
+        self._enqueues_in_flight += 1
+        try:
+            peer = self._peer(username)
+            delay = self.request_delay + (peer.behaviour.connect_delay if peer else 0.0)
+            if delay:
+                await asyncio.sleep(delay)
+            if peer is None or not peer.behaviour.online:
+                return web.json_response(f"User {username} appears to be offline", status=404)
+            if batch_id in self.batches:
+                return web.json_response(f"A batch with ID {batch_id} already exists", status=409)
+            # The controller copies only Destination into the stored options (ExternalId is lost).
+            self.batches[batch_id] = {
+                "id": batch_id,
+                "searchId": search_id,
+                "username": username,
+                "direction": "Download",
+                "createdAt": self._stamp(self.clock.now(), utc=True),
+                "options": {"destination": destination},
+            }
+            enqueued, failed = self._enqueue_files(peer, files, batch_id, destination)
+        finally:
+            self._enqueues_in_flight -= 1
+        batch = {k: v for k, v in self.batches[batch_id].items() if v is not None}
+        batch["options"] = {k: v for k, v in batch["options"].items() if v is not None}
+        batch["transfers"] = enqueued
+        status = 200 if len(failed) == len(files) else 207 if failed else 201
+        failures = [{"filename": name, "message": message} for name, message in failed]
+        return web.json_response({"batch": batch, "failures": failures}, status=status)
+
     def _enqueue_files(
-        self, peer: SoulseekPeer, body: list[dict[str, Any]]
+        self,
+        peer: SoulseekPeer,
+        body: list[dict[str, Any]],
+        batch_id: str | None = None,
+        destination: str | None = None,
     ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         now = self.clock.now()
         enqueued: list[dict[str, Any]] = []
@@ -824,6 +901,8 @@ class SlskdSimulator(LoopbackServer):
                 shared=shared is not None,
                 requested_at=now,
                 phase_at=now,
+                batch_id=batch_id,
+                destination=destination,
             )
             self.transfers[transfer.id] = transfer
             enqueued.append(self._transfer_json(transfer, now))
@@ -861,6 +940,7 @@ class SlskdSimulator(LoopbackServer):
         }
         if self._at_least("0.25"):
             data["attempts"] = transfer.attempts
+            data["batchId"] = transfer.batch_id
         return {k: v for k, v in data.items() if v is not None}  # WhenWritingNull
 
     def _cap(self, transfer: _Transfer) -> int:

@@ -506,3 +506,39 @@ async def test_slskd_api_package_sees_the_same_facts(sim: SlskdSimulator) -> Non
         assert len(api.transfers.get_all_downloads(includeRemoved=True)) == 1
 
     await asyncio.to_thread(use)
+
+
+async def test_026_batches_name_failures_and_choose_the_folder(
+    sim: SlskdSimulator, slskd: SlskdClient
+) -> None:
+    """Batches: our id, a destination folder, failures with their message, 409 on a resend."""
+    lullaby, closedown = shared(sim, "Lullaby"), shared(sim, "Closedown")
+    first = await enqueue(slskd, sim, "Lullaby")
+    batch_id = "3f2c8a4e-1d7b-4c55-9a66-0c1f5e9b2a10"
+    result = await slskd.async_enqueue_batch(
+        "lossless_lover",
+        [(lullaby.filename, lullaby.size), (closedown.filename, closedown.size)],
+        batch_id=batch_id,
+        destination="harmony/job-7",
+    )
+    assert result.batch_id == batch_id
+    [queued] = result.enqueued
+    assert queued.batch_id == batch_id
+    assert [(f.filename, f.reason) for f in result.failed] == [
+        (lullaby.filename, "Skipped: Already in progress")
+    ]
+    with pytest.raises(ResponseError, match="already exists"):
+        await slskd.async_enqueue_batch(
+            "lossless_lover", [(closedown.filename, closedown.size)], batch_id=batch_id
+        )
+    sim.advance(20)
+    path = sim.transfer_path(queued.id)
+    assert path == sim.downloads_dir / "harmony" / "job-7" / "03 - Closedown.flac"
+    assert path.is_file()
+    assert sim.transfer_path(first.id) == sim.local_path(lullaby)
+    sim.peers[1].behaviour = PeerBehaviour(online=False)
+    with pytest.raises(EnqueueRefusedError):
+        await slskd.async_enqueue_batch("mp3_max", [(lullaby.filename, 1)])
+    sim.version = "0.25.1"  # no batches route: 'batches' is taken for a username
+    with pytest.raises(ResponseError):
+        await slskd.async_enqueue_batch("lossless_lover", [(closedown.filename, 1)])

@@ -19,7 +19,13 @@ import uuid
 
 import aiohttp
 
-from .errors import ClientError, EnqueueRefusedError, NotLoggedInError, ResponseError
+from .errors import (
+    ClientError,
+    EnqueueRefusedError,
+    NotFoundError,
+    NotLoggedInError,
+    ResponseError,
+)
 from .http import RetryPolicy, request_json
 from .slskd_models import (
     MAX_FILE_SIZE,
@@ -305,12 +311,48 @@ class SlskdClient:
         Raises EnqueueRefusedError when slskd answers 500 (the peer is offline or unreachable)
         and RateLimitedError on 429 (two enqueue requests are already in flight).
         """
-        wanted = [(f.filename, f.size) if isinstance(f, SlskdFile) else f for f in files]
+        wanted = _wanted(files)
         body = [{"filename": name, "size": size} for name, size in wanted]
-        data = await request_json(
+        data = await self._async_enqueue(f"/transfers/downloads/{quote(username, safe='')}", body)
+        return EnqueueResult.from_api(data, [name for name, _ in wanted])
+
+    async def async_enqueue_batch(
+        self,
+        username: str,
+        files: Sequence[SlskdFile | tuple[str, int]],
+        *,
+        batch_id: str | None = None,
+        search_id: str | None = None,
+        destination: str | None = None,
+    ) -> EnqueueResult:
+        """0.26+: POST /transfers/downloads/batches, sent once; failures carry slskd's message.
+
+        ``batch_id`` (a GUID) lets a retry after a lost answer be recognised (409);
+        ``destination`` is a folder relative to slskd's downloads folder for these files.
+        EnqueueRefusedError when the peer is offline, RateLimitedError on 429.
+        """
+        wanted = _wanted(files)
+        body: dict[str, Any] = {
+            "id": batch_id or str(uuid.uuid4()),
+            "username": username,
+            "files": [{"filename": name, "size": size} for name, size in wanted],
+        }
+        if search_id:
+            body["searchId"] = search_id
+        if destination:
+            body["options"] = {"destination": destination}
+        try:
+            data = await self._async_enqueue("/transfers/downloads/batches", body)
+        except NotFoundError as err:  # the batch route answers 404 for an offline user
+            raise EnqueueRefusedError(f"slskd: user {username} appears to be offline") from err
+        return EnqueueResult.from_batch(data, [name for name, _ in wanted])
+
+    async def _async_enqueue(self, path: str, body: Any) -> Any:
+        # Not idempotent: one attempt; a 5xx is slskd's answer about the peer, not an outage.
+        return await request_json(
             self._session,
             "POST",
-            f"{self._base}/transfers/downloads/{quote(username, safe='')}",
+            f"{self._base}{path}",
             headers=self._headers,
             json=body,
             timeout=self._timeout,
@@ -318,7 +360,6 @@ class SlskdClient:
             service="slskd",
             server_error=EnqueueRefusedError,
         )
-        return EnqueueResult.from_api(data, [name for name, _ in wanted])
 
     async def async_list_downloads(self, *, include_removed: bool = False) -> list[SlskdTransfer]:
         """Every download, flattened from users → directories → files."""
@@ -365,6 +406,10 @@ class SlskdClient:
     async def async_clear_completed_downloads(self) -> None:
         """Remove every finished download from slskd's list (files stay where they are)."""
         await self._async_request("DELETE", "/transfers/downloads/all/completed")
+
+
+def _wanted(files: Sequence[SlskdFile | tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(f.filename, f.size) if isinstance(f, SlskdFile) else f for f in files]
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ download is finished only when the flags contain ``Completed`` (slskd's Transfer
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 import math
@@ -165,6 +165,7 @@ class SlskdTransfer:
     started_at: datetime | None
     ended_at: datetime | None
     removed: bool
+    batch_id: str | None = None  # 0.26 batches
 
     @classmethod
     def from_api(cls, data: Any) -> SlskdTransfer | None:
@@ -197,6 +198,7 @@ class SlskdTransfer:
             started_at=as_datetime(data.get("startedAt")),
             ended_at=as_datetime(data.get("endedAt")),
             removed=data.get("removed") is True,
+            batch_id=as_text(data.get("batchId"), 64),
         )
 
     @property
@@ -259,6 +261,20 @@ class EnqueueResult:
     enqueued: tuple[SlskdTransfer, ...]
     failed: tuple[EnqueueFailure, ...]
     confirmed: bool
+    batch_id: str | None = None  # 0.26 batches
+
+    @classmethod
+    def from_batch(cls, data: Any, requested: Iterable[str]) -> EnqueueResult:
+        """0.26's ``{batch: {id, transfers}, failures: [{filename, message}]}``."""
+        if not isinstance(data, dict):
+            return cls((), (), confirmed=False)
+        batch = data.get("batch")
+        if not isinstance(batch, dict):
+            batch = {}
+        plain = cls.from_api(
+            {"enqueued": batch.get("transfers"), "failed": data.get("failures")}, requested
+        )
+        return replace(plain, batch_id=as_text(batch.get("id"), 64))
 
     @classmethod
     def from_api(cls, data: Any, requested: Iterable[str]) -> EnqueueResult:
