@@ -45,6 +45,11 @@ src/slskd/) - each behaviour below names where it comes from:
   record is still found by `GET .../{id}`. `placeInQueue` is filled only by `GET .../{id}/position`
   and cleared by the next state change. `requestedAt` / `enqueuedAt` have no zone suffix,
   `startedAt` / `endedAt` end in `Z` (TransfersDbContext.cs converts only those two to UTC).
+- 0.26 `POST /transfers/downloads/batches` ({id, searchId, username, files, options}) answers
+  201 (all enqueued), 207 (some failed), 200 (all failed) with `{batch: {..., transfers},
+  failures: [{filename, message}]}`, 404 for an offline user, 409 for a batch id already used,
+  400 for repeated files; `options.destination` is a folder under the downloads folder. The
+  controller stores only `destination`: `externalId` is accepted and dropped.
 
 Per-peer knobs (`SoulseekPeer.behaviour`, a `PeerBehaviour`) and per-file ones
 (`sim.behave(pattern, **fields)`, or `sim.fail_transfers(pattern, kind)` for the common cases):

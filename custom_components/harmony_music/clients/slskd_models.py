@@ -207,7 +207,11 @@ class SlskdTransfer:
 
     @property
     def is_finished(self) -> bool:
-        """Finished for good: the flags contain Completed (0.26 retries show Queued, Locally)."""
+        """The flags contain Completed: slskd is done with it (0.26 retries show Queued, Locally).
+
+        0.26 stores a failed attempt as Completed, Errored a moment before a pending retry puts
+        it back to Queued, Locally: confirm a failure with a later read before acting on it.
+        """
         return TransferState.COMPLETED in self.flags
 
     @property
