@@ -332,7 +332,7 @@ async def test_busy_limits_answer_429(
     sim: SlskdSimulator, slskd: SlskdClient, http_session: aiohttp.ClientSession
 ) -> None:
     """A third enqueue while two are in flight, a second search POST while one is: 429."""
-    sim.request_delay = 0.3
+    sim.request_delay = 0.5
     files = [shared(sim, name) for name in ("Lullaby", "Plainsong", "Lovesong")]
     results = await asyncio.gather(
         *(slskd.async_enqueue_download("lossless_lover", [(f.filename, f.size)]) for f in files),
