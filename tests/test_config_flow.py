@@ -55,14 +55,14 @@ def clients() -> Generator[dict[str, MagicMock]]:
         patch(f"{FLOW}.BeetsClient.async_version", return_value="2.3.1") as beets_version,
         patch("custom_components.harmony_music.async_setup_entry", return_value=True),
     ):
-        spotify.return_value.current_user = AsyncMock(
+        spotify.return_value.async_current_user = AsyncMock(
             return_value=SpotifyUser(id="harmony_user", display_name="Harmony User")
         )
         plex.return_value.async_music_sections = AsyncMock(
             return_value=[PlexSection(key="3", title="Music")]
         )
         plex.return_value.async_close = AsyncMock()
-        slskd.return_value.get_application = AsyncMock()
+        slskd.return_value.async_get_application = AsyncMock()
         yield {"spotify": spotify, "plex": plex, "slskd": slskd, "beets_version": beets_version}
 
 
@@ -173,7 +173,7 @@ async def test_errors_are_shown_and_recoverable(
         result["flow_id"], {"plex_section": "7"}
     )
 
-    application = clients["slskd"].return_value.get_application
+    application = clients["slskd"].return_value.async_get_application
     for error, expected in (
         (CannotConnectError("down"), {"base": "cannot_connect"}),
         (InvalidAuthError("no"), {"base": "invalid_auth"}),
@@ -233,7 +233,7 @@ async def test_spotify_account_unreadable_aborts(
     clients: dict[str, MagicMock],
 ) -> None:
     """If Spotify cannot tell who logged in, the flow stops with a clear reason."""
-    clients["spotify"].return_value.current_user.side_effect = CannotConnectError("down")
+    clients["spotify"].return_value.async_current_user.side_effect = CannotConnectError("down")
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await oauth(hass, hass_client_no_auth, aioclient_mock, result)
     assert result["type"] is FlowResultType.ABORT
@@ -256,7 +256,7 @@ async def test_reauth(
 ) -> None:
     """Reauth stores the new token for the same account and refuses another account."""
     mock_config_entry.add_to_hass(hass)
-    clients["spotify"].return_value.current_user.return_value = SpotifyUser(
+    clients["spotify"].return_value.async_current_user.return_value = SpotifyUser(
         id=user_id, display_name="x"
     )
     result = await mock_config_entry.start_reauth_flow(hass)

@@ -116,7 +116,7 @@ async def test_add_integration_against_simulators(
     assert entry.state is ConfigEntryState.LOADED
 
     # The running entry reads Spotify with the token the flow obtained.
-    user = await entry.runtime_data.spotify.current_user()
+    user = await entry.runtime_data.spotify.async_current_user()
     assert user.id == spotify_sim.user.id
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert {e.domain for e in entities} == {"sensor", "event"}

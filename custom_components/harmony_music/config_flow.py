@@ -132,7 +132,7 @@ async def validate_slskd(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[s
         async_get_clientsession(hass), data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY]
     )
     try:
-        await client.get_application()
+        await client.async_get_application()
     except CannotConnectError:
         return {"base": "cannot_connect"}
     except InvalidAuthError:
@@ -211,7 +211,7 @@ class HarmonyMusicConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler,
             async_get_clientsession(self.hass), token, base_url=spotify_api_url()
         )
         try:
-            user = await client.current_user()
+            user = await client.async_current_user()
         except Exception:
             _LOGGER.exception("Could not read the Spotify account")
             return self.async_abort(reason="connection_error")

@@ -39,13 +39,13 @@ def client(
 
 async def test_application_state(sim: SlskdSimulator, http_session: aiohttp.ClientSession) -> None:
     """Version, login and shares as slskd reports them."""
-    app = await client(sim, http_session).get_application()
+    app = await client(sim, http_session).async_get_application()
     assert app.version == "0.24.1"
     assert app.server_connected
     assert app.logged_in
     assert app.shared_files == sum(len(p.files) for p in sim.peers)
     sim.logged_in = False
-    assert not (await client(sim, http_session).get_application()).logged_in
+    assert not (await client(sim, http_session).async_get_application()).logged_in
 
 
 async def test_search_collects_responses_over_time(
@@ -53,7 +53,7 @@ async def test_search_collects_responses_over_time(
 ) -> None:
     """Responses arrive from several peers; the search ends Completed and is deleted."""
     slskd = client(sim, http_session)
-    responses = await slskd.search("cure lullaby", timeout_ms=15000, poll_interval=0.05)
+    responses = await slskd.async_search("cure lullaby", timeout_ms=15000, poll_interval=0.05)
     assert {r.username for r in responses} == {"lossless_lover", "mp3_max", "scene_rips"}
     files = [f for r in responses for f in r.files]
     assert any(f.filename.endswith("05 - Lullaby.flac") and f.extension == "flac" for f in files)
@@ -68,12 +68,12 @@ async def test_search_state_flags_and_budget(
 ) -> None:
     """A running search says InProgress; the budget holds the 35th search back."""
     slskd = client(sim, http_session)
-    started = await slskd.start_search("phoenix 1901", timeout_ms=30000)
+    started = await slskd.async_start_search("phoenix 1901", timeout_ms=30000)
     assert started.state == "InProgress"
     assert not started.is_complete
     with pytest.raises(NotFoundError):
-        await slskd.get_search("00000000-0000-0000-0000-000000000000")
-    await slskd.delete_search(started.id)
+        await slskd.async_get_search("00000000-0000-0000-0000-000000000000")
+    await slskd.async_delete_search(started.id)
 
     now = [0.0]
     waits: list[float] = []
@@ -84,9 +84,9 @@ async def test_search_state_flags_and_budget(
 
     budget = SearchBudget(limit=34, window=220, clock=lambda: now[0], sleep=fake_sleep)
     for _ in range(34):
-        await budget.acquire()
+        await budget.async_acquire()
     assert waits == []
-    await budget.acquire()
+    await budget.async_acquire()
     assert waits == [220.0]
 
 
@@ -96,9 +96,9 @@ async def test_logged_out_and_bad_key(
     """Not logged in to Soulseek and a wrong key give their own errors."""
     sim.logged_in = False
     with pytest.raises(NotLoggedInError):
-        await client(sim, http_session).search("cure")
+        await client(sim, http_session).async_search("cure")
     with pytest.raises(InvalidAuthError):
-        await SlskdClient(http_session, sim.url, "wrong", policy=FAST).get_application()
+        await SlskdClient(http_session, sim.url, "wrong", policy=FAST).async_get_application()
 
 
 async def test_download_lifecycle_writes_real_audio(
@@ -111,25 +111,25 @@ async def test_download_lifecycle_writes_real_audio(
     slskd = client(sim, http_session)
     [response] = [
         r
-        for r in await slskd.search("cure lullaby", poll_interval=0.05)
+        for r in await slskd.async_search("cure lullaby", poll_interval=0.05)
         if r.username == "lossless_lover"
     ]
     file = response.files[0]
-    result = await slskd.enqueue_download(response.username, [file])
+    result = await slskd.async_enqueue_download(response.username, [file])
     assert result.confirmed
     [transfer] = result.enqueued
     seen: list[str] = []
     progress: list[int] = []
     async with asyncio.timeout(10):
         while not transfer.is_succeeded:
-            transfer = await slskd.get_download(response.username, transfer.id)
+            transfer = await slskd.async_get_download(response.username, transfer.id)
             seen.append(transfer.state)
             progress.append(transfer.bytes_transferred)
             await asyncio.sleep(0.02)
     assert seen[0] in ("Requested", "Queued, Remotely")
     assert "InProgress" in seen
     assert progress == sorted(progress)
-    assert [t.id for t in await slskd.list_downloads()] == [transfer.id]
+    assert [t.id for t in await slskd.async_list_downloads()] == [transfer.id]
     local = sim.local_path(next(f for f in sim.peers[0].files if f.filename == file.filename))
     assert local.parent.name == "The Cure - Disintegration (1989) [FLAC]"
     info = sf.info(local)
@@ -137,8 +137,8 @@ async def test_download_lifecycle_writes_real_audio(
     tags = mutagen.File(local, easy=True)
     assert tags["title"] == ["Lullaby"]
     assert tags["artist"] == ["The Cure"]
-    await slskd.cancel_download(response.username, transfer.id, remove=True)
-    assert await slskd.list_downloads() == []
+    await slskd.async_cancel_download(response.username, transfer.id, remove=True)
+    assert await slskd.async_list_downloads() == []
 
 
 @pytest.mark.parametrize(
@@ -158,9 +158,9 @@ async def test_failing_transfers(
     wanted = [
         SlskdFile(f.filename, f.size, "flac", None, 16, 44100, f.length, False) for f in files
     ]
-    result = await slskd.enqueue_download(peer.username, wanted)
+    result = await slskd.async_enqueue_download(peer.username, wanted)
     await asyncio.sleep(20 * 0.02 * 1.2)
-    states = {t.filename: t for t in await slskd.list_downloads()}
+    states = {t.filename: t for t in await slskd.async_list_downloads()}
     failed = next(t for name, t in states.items() if "Lovesong" in name)
     stalled = next(t for name, t in states.items() if "Plainsong" in name)
     assert failed.state == final
@@ -173,42 +173,51 @@ async def test_failing_transfers(
 async def test_legacy_enqueue_and_unknown_file(
     sim: SlskdSimulator, http_session: aiohttp.ClientSession
 ) -> None:
-    """Before 0.24 enqueue answered an empty 201; a file the peer lacks is reported failed."""
-    from custom_components.harmony_music.clients.slskd import SlskdFile
+    """Before 0.24 enqueue answered an empty 201; a file the peer lacks is enqueued, then rejected.
+
+    slskd does not look at the peer's shares when it enqueues: the peer refuses the request.
+    """
+    from custom_components.harmony_music.clients.slskd import SlskdFile, TransferOutcome
 
     slskd = client(sim, http_session)
     missing = SlskdFile("nope\\x.mp3", 1, "mp3", 320, None, None, 100, False)
-    result = await slskd.enqueue_download("mp3_max", [missing])
+    result = await slskd.async_enqueue_download("mp3_max", [missing])
     assert result.confirmed
-    assert result.enqueued == ()
-    assert len(result.failed) == 1
+    assert result.failed == ()
+    [queued] = result.enqueued
+    assert queued.state == "Queued, Locally"
+    sim.advance(20)
+    rejected = await slskd.async_get_download("mp3_max", queued.id)
+    assert rejected.outcome is TransferOutcome.REJECTED
+    assert rejected.exception == "File not shared."
     sim.legacy_enqueue = True
     real = sim.peers[1].files[0]
-    legacy = await slskd.enqueue_download(
-        "mp3_max", [SlskdFile(real.filename, real.size, "mp3", 320, None, None, real.length, False)]
-    )
+    legacy = await slskd.async_enqueue_download("mp3_max", [(real.filename, real.size)])
     assert not legacy.confirmed
-    assert len(await slskd.list_downloads()) == 1  # reconcile with the list, as the note says
+    downloads = await slskd.async_list_downloads()  # reconcile with the list, as the note says
+    assert [t.filename for t in downloads if not t.is_finished] == [real.filename]
 
 
 async def test_faults(sim: SlskdSimulator, http_session: aiohttp.ClientSession) -> None:
     """5xx retried; 429 honoured then given up; hang times out; unreachable is CannotConnect."""
     sim.faults.add("GET /api/v0/application status=500 times=1")
-    assert (await client(sim, http_session).get_application()).logged_in
+    assert (await client(sim, http_session).async_get_application()).logged_in
     sim.faults.add("POST /api/v0/searches status=429 retry_after=0")
     with pytest.raises(RateLimitedError):
-        await client(sim, http_session).start_search("cure")
+        await client(sim, http_session).async_start_search("cure")
     sim.faults.clear()
     sim.faults.add("GET /api/v0/application kind=hang delay=1")
     with pytest.raises(CannotConnectError):
         await SlskdClient(
             http_session, sim.url, sim.api_key, timeout=0.2, policy=FAST
-        ).get_application()
+        ).async_get_application()
     sim.faults.clear()
     sim.faults.add("GET /api/v0/transfers/downloads kind=drop times=1")
-    assert await client(sim, http_session).list_downloads() == []
+    assert await client(sim, http_session).async_list_downloads() == []
     with pytest.raises(CannotConnectError):
-        await SlskdClient(http_session, "http://127.0.0.1:9", "k", policy=FAST).get_application()
+        await SlskdClient(
+            http_session, "http://127.0.0.1:9", "k", policy=FAST
+        ).async_get_application()
 
 
 async def test_slskd_api_package_reads_the_simulator(sim: SlskdSimulator) -> None:

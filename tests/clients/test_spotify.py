@@ -77,9 +77,9 @@ async def test_user_and_every_playlist_owned_and_followed(
             SpotifyPlaylistRecord(f"extra{n:017d}", f"Extra {n}", "someone", "Someone", [])
         )
     client = make_client()
-    user = await client.current_user()
+    user = await client.async_current_user()
     assert (user.id, user.display_name) == ("harmony_user", "Harmony User")
-    playlists = await client.playlists()
+    playlists = await client.async_playlists()
     assert [p.id for p in playlists] == spotify_sim.user.playlist_ids  # 64, library order
     assert spotify_sim.count(r"GET /v1/me/playlists") == 2
     by_id = {p.id: p for p in playlists}
@@ -104,7 +104,7 @@ async def test_playlist_items_skip_local_files_episodes_and_unavailable(
     spotify_sim: SpotifySimulator, make_client: Callable[..., SpotifyClient]
 ) -> None:
     """120 entries, three of which cannot be downloaded: 117 typed tracks in order."""
-    items = await make_client().playlist_tracks(PLAYLIST_OWNED)
+    items = await make_client().async_playlist_tracks(PLAYLIST_OWNED)
     assert [i.track.id for i in items] == playable_ids(spotify_sim, PLAYLIST_OWNED)
     assert len(items) == 117
     assert all("market=from_token" in r for r in spotify_sim.requests if "/items" in r)
@@ -131,7 +131,7 @@ async def test_large_playlist_is_read_page_by_page(
     spotify_sim: SpotifySimulator, make_client: Callable[..., SpotifyClient]
 ) -> None:
     """250 items arrive complete and in order, in pages of 50."""
-    items = await make_client().playlist_tracks(PLAYLIST_LARGE)
+    items = await make_client().async_playlist_tracks(PLAYLIST_LARGE)
     assert [i.track.id for i in items] == spotify_sim.playlists[PLAYLIST_LARGE].track_ids
     assert spotify_sim.count(rf"GET /v1/playlists/{PLAYLIST_LARGE}/items") == 5
 
@@ -143,9 +143,9 @@ async def test_every_era_of_the_playlist_api(
     """Before 2026 (/items is 404: fall back to /tracks), the transition, and after it."""
     spotify_sim.playlist_api = era
     client = make_client()
-    playlists = {p.id: p for p in await client.playlists()}
+    playlists = {p.id: p for p in await client.async_playlists()}
     assert playlists[PLAYLIST_LARGE].total == 250
-    items = await client.playlist_tracks(PLAYLIST_OWNED)
+    items = await client.async_playlist_tracks(PLAYLIST_OWNED)
     assert [i.track.id for i in items] == playable_ids(spotify_sim, PLAYLIST_OWNED)
     old_route = spotify_sim.count(rf"/playlists/{PLAYLIST_OWNED}/tracks")
     if era == "tracks":
@@ -160,7 +160,7 @@ async def test_items_fallback_when_the_route_is_missing(
 ) -> None:
     """A bare 404 on /items (an injected fault) also falls back to /tracks."""
     spotify_sim.faults.add(f"GET /v1/playlists/{PLAYLIST_FOLLOWED}/items status=404")
-    items = await make_client().playlist_tracks(PLAYLIST_FOLLOWED)
+    items = await make_client().async_playlist_tracks(PLAYLIST_FOLLOWED)
     assert len(items) == 150
     assert spotify_sim.count(rf"/playlists/{PLAYLIST_FOLLOWED}/tracks") == 3
 
@@ -171,13 +171,13 @@ async def test_unknown_playlist_and_development_mode_refusal(
     """A missing playlist is NotFound; a followed one in Development Mode is Forbidden."""
     client = make_client()
     with pytest.raises(NotFoundError):
-        await client.playlist_tracks("0000000000000000000000")
+        await client.async_playlist_tracks("0000000000000000000000")
     spotify_sim.dev_mode = True
     with pytest.raises(SpotifyForbiddenError):
-        await client.playlist_tracks(PLAYLIST_FOLLOWED)
+        await client.async_playlist_tracks(PLAYLIST_FOLLOWED)
     # Not a credentials problem: owned and collaborative playlists still read fine.
-    assert len(await client.playlist_tracks(PLAYLIST_COLLAB)) == 30
-    assert (await client.current_user()).id == "harmony_user"
+    assert len(await client.async_playlist_tracks(PLAYLIST_COLLAB)) == 30
+    assert (await client.async_current_user()).id == "harmony_user"
 
 
 async def test_saved_tracks_every_page_with_added_at(
@@ -186,7 +186,7 @@ async def test_saved_tracks_every_page_with_added_at(
     """120 saved tracks in pages of 50, newest first; an unavailable one is left out."""
     gone = spotify_sim.user.saved[7][0]
     spotify_sim.tracks[gone].is_playable = False
-    saved = await make_client().saved_tracks()
+    saved = await make_client().async_saved_tracks()
     assert spotify_sim.count(r"GET /v1/me/tracks") == 3
     expected = sorted(
         (entry for entry in spotify_sim.user.saved if entry[0] != gone),
@@ -202,13 +202,13 @@ async def test_unchanged_snapshot_needs_no_refetch(
 ) -> None:
     """After a sync, only the playlist that changed is read again."""
     client = make_client()
-    known = {p.id: p.snapshot_id for p in await client.playlists()}
+    known = {p.id: p.snapshot_id for p in await client.async_playlists()}
     new_track = spotify_sim.playlists[PLAYLIST_FOLLOWED].track_ids[0]
     spotify_sim.playlists[PLAYLIST_OWNED].add_tracks([new_track])
     spotify_sim.requests.clear()
-    changed = [p for p in await client.playlists() if client.playlist_changed(p, known[p.id])]
+    changed = [p for p in await client.async_playlists() if client.playlist_changed(p, known[p.id])]
     assert [p.id for p in changed] == [PLAYLIST_OWNED]
-    items = await client.playlist_tracks(PLAYLIST_OWNED)
+    items = await client.async_playlist_tracks(PLAYLIST_OWNED)
     assert items[-1].track.id == new_track
     assert (
         spotify_sim.count(r"/items")
@@ -225,7 +225,7 @@ async def test_429_waits_for_retry_after(
     client = make_client()
     spotify_sim.faults.add("GET /v1/me$ status=429 retry_after=1 times=1")
     started = time.monotonic()
-    assert (await client.current_user()).id == "harmony_user"
+    assert (await client.async_current_user()).id == "harmony_user"
     elapsed = time.monotonic() - started
     assert 1.0 <= elapsed < 2.5
     assert spotify_sim.count(r"GET /v1/me$") == 2
@@ -239,14 +239,14 @@ async def test_429_that_persists_or_asks_too_much(
     spotify_sim.faults.add("GET /v1/me$ status=429 retry_after=3600")
     started = time.monotonic()
     with pytest.raises(RateLimitedError) as err:
-        await client.current_user()
+        await client.async_current_user()
     assert err.value.retry_after == 3600
     assert time.monotonic() - started < 0.5
     assert spotify_sim.count(r"GET /v1/me$") == 1
     spotify_sim.faults.clear()
     spotify_sim.faults.add("GET /v1/me$ status=429 retry_after=0")
     with pytest.raises(RateLimitedError):
-        await client.current_user()
+        await client.async_current_user()
     assert spotify_sim.count(r"GET /v1/me$") == 1 + FAST.attempts
 
 
@@ -256,10 +256,10 @@ async def test_5xx_retried_then_given_up(
     """Two 503s are ridden out; a server that keeps failing is CannotConnect."""
     client = make_client()
     spotify_sim.faults.add("GET /v1/me/tracks status=503 times=2")
-    assert len(await client.saved_tracks()) == 120
+    assert len(await client.async_saved_tracks()) == 120
     spotify_sim.faults.add("GET /v1/me$ status=500")
     with pytest.raises(CannotConnectError):
-        await client.current_user()
+        await client.async_current_user()
     assert spotify_sim.count(r"GET /v1/me$") == FAST.attempts
 
 
@@ -270,7 +270,7 @@ async def test_hang_times_out_then_retries(
     client = make_client(timeout=0.3)
     spotify_sim.faults.add("GET /v1/me$ kind=hang delay=2 times=1")
     started = time.monotonic()
-    assert (await client.current_user()).id == "harmony_user"
+    assert (await client.async_current_user()).id == "harmony_user"
     assert 0.3 <= time.monotonic() - started < 1.5  # not the 2 s the server hangs
 
 
@@ -280,10 +280,10 @@ async def test_dropped_connection(
     """A dropped connection is retried; one that always drops is CannotConnect."""
     client = make_client()
     spotify_sim.faults.add(f"GET /v1/playlists/{PLAYLIST_OWNED}/items kind=drop times=1")
-    assert len(await client.playlist_tracks(PLAYLIST_OWNED)) == 117
+    assert len(await client.async_playlist_tracks(PLAYLIST_OWNED)) == 117
     spotify_sim.faults.add("GET /v1/me$ kind=drop")
     with pytest.raises(CannotConnectError):
-        await client.current_user()
+        await client.async_current_user()
 
 
 async def test_revoked_or_expired_token_is_invalid_auth_without_retries(
@@ -293,11 +293,11 @@ async def test_revoked_or_expired_token_is_invalid_auth_without_retries(
     client = make_client()
     spotify_sim.revoke_tokens()
     with pytest.raises(InvalidAuthError, match="Invalid access token"):
-        await client.playlists()
+        await client.async_playlists()
     client = make_client()
     spotify_sim.expire_tokens()
     with pytest.raises(InvalidAuthError, match="expired"):
-        await client.current_user()
+        await client.async_current_user()
     assert spotify_sim.count(r"GET /v1/") == 2
 
 
@@ -331,7 +331,7 @@ async def test_home_assistant_oauth_session_refreshes_and_reauth_on_revoke(
     client = SpotifyClient(
         async_get_clientsession(hass), provider, base_url=f"{spotify_sim.url}/v1", policy=FAST
     )
-    assert (await client.current_user()).id == spotify_sim.user.id
+    assert (await client.async_current_user()).id == spotify_sim.user.id
     assert spotify_sim.count(r"POST /api/token") == 1
     assert entry.data["token"]["access_token"] != tokens["access_token"]
     spotify_sim.revoke_tokens()
@@ -339,7 +339,7 @@ async def test_home_assistant_oauth_session_refreshes_and_reauth_on_revoke(
         entry, data={**entry.data, "token": {**entry.data["token"], "expires_at": 0}}
     )
     with pytest.raises(InvalidAuthError):
-        await client.current_user()
+        await client.async_current_user()
     assert (
         spotify_sim.count(r"GET /v1/me") == 1
     )  # no API call with a token that cannot be refreshed

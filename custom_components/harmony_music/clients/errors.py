@@ -31,6 +31,10 @@ class NotLoggedInError(ClientError):
     """slskd answers but is not connected / logged in to the Soulseek server."""
 
 
+class EnqueueRefusedError(ClientError):
+    """slskd answered an enqueue with 500: the peer is offline or unreachable (slskd's words)."""
+
+
 class ResponseError(ClientError):
     """The service answered with something we cannot understand."""
 

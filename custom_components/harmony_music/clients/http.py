@@ -60,6 +60,8 @@ async def _error_text(response: aiohttp.ClientResponse) -> str:
         body = await response.json(content_type=None)
     except ValueError:
         return text[:200]
+    if isinstance(body, str):  # ASP.NET services (slskd) send a bare JSON string
+        return body[:200]
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         return str(error.get("message") or "")
@@ -78,8 +80,13 @@ async def request_json(
     policy: RetryPolicy | None = None,
     service: str = "service",
     forbidden: type[ClientError] = InvalidAuthError,
+    server_error: type[ClientError] | None = None,
 ) -> Any:
-    """Send a request and return the decoded JSON body (None for an empty body)."""
+    """Send a request and return the decoded JSON body (None for an empty body).
+
+    ``server_error``: a 5xx raises it at once with the service's message, for a route whose 500
+    is an answer (slskd's enqueue: the peer is offline), not an outage worth retrying.
+    """
     policy = policy or RetryPolicy()
     last_error = f"{service} unreachable"
     for attempt in range(1, policy.attempts + 1):
@@ -113,6 +120,8 @@ async def request_json(
                     if retry_after is not None:
                         wait = retry_after
                 elif status >= 500:
+                    if server_error is not None:
+                        raise server_error(f"{service}: {await _error_text(response)}")
                     last_error = f"{service} answered {status} for {url}"
                 else:
                     message = await _error_text(response)

@@ -1,4 +1,9 @@
-"""slskd REST client (``/api/v0``, header ``X-API-Key``)."""
+"""slskd REST client (``/api/v0``, header ``X-API-Key``).
+
+What slskd reports about files and transfers is partly other users' data: it is parsed
+defensively (see slskd_models). Downloads: an enqueue is sent once (it is not idempotent: a retry
+after a lost answer would be "Skipped: Already in progress"); reconcile with the list instead.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import time
 from typing import Any
 from urllib.parse import quote
@@ -14,8 +19,45 @@ import uuid
 
 import aiohttp
 
-from .errors import ClientError, NotLoggedInError
+from .errors import (
+    ClientError,
+    EnqueueRefusedError,
+    NotFoundError,
+    NotLoggedInError,
+    ResponseError,
+)
 from .http import RetryPolicy, request_json
+from .slskd_models import (
+    MAX_FILE_SIZE,
+    MAX_LENGTH_SECONDS,
+    EnqueueFailure,
+    EnqueueResult,
+    SlskdTransfer,
+    TransferOutcome,
+    TransferPhase,
+    TransferState,
+    as_int,
+    as_text,
+    objects,
+    parse_state,
+    transfers,
+)
+
+__all__ = [
+    "EnqueueFailure",
+    "EnqueueResult",
+    "SearchBudget",
+    "SlskdApplication",
+    "SlskdClient",
+    "SlskdFile",
+    "SlskdSearch",
+    "SlskdSearchResponse",
+    "SlskdTransfer",
+    "TransferOutcome",
+    "TransferPhase",
+    "TransferState",
+    "parse_state",
+]
 
 
 @dataclass(frozen=True)
@@ -28,9 +70,6 @@ class SlskdApplication:
     shares_ready: bool
     shared_files: int
     shared_directories: int
-
-
-SUCCEEDED = "Completed, Succeeded"
 
 
 @dataclass(frozen=True)
@@ -89,70 +128,38 @@ class SlskdSearch:
         return "Completed" in self.state
 
 
-@dataclass(frozen=True)
-class SlskdTransfer:
-    """A download as slskd reports it; ids are GUID strings."""
-
-    id: str
-    username: str
-    filename: str
-    size: int
-    state: str
-    bytes_transferred: int
-    percent_complete: float
-
-    @property
-    def is_succeeded(self) -> bool:
-        return self.state == SUCCEEDED
-
-    @property
-    def is_failed(self) -> bool:
-        return self.state.startswith("Completed") and not self.is_succeeded
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in ("Initializing", "InProgress")
-
-    @property
-    def is_queued(self) -> bool:
-        return self.state == "Requested" or self.state.startswith("Queued")
-
-
-@dataclass(frozen=True)
-class EnqueueResult:
-    """What an enqueue returned: 0.24+ lists transfers; older versions return an empty body."""
-
-    enqueued: tuple[SlskdTransfer, ...]
-    failed: tuple[Any, ...]
-    confirmed: bool
-
-
-def _file(data: dict[str, Any]) -> SlskdFile:
-    filename = str(data.get("filename", ""))
-    extension = str(data.get("extension") or "").lstrip(".")
+def _file(data: dict[str, Any]) -> SlskdFile | None:
+    """A search result file; None for one without a name or with an impossible size."""
+    filename = as_text(data.get("filename"))
+    size = as_int(data.get("size"), high=2**63)
+    if filename is None or size is None or size > MAX_FILE_SIZE:
+        return None
+    extension = (as_text(data.get("extension"), 16) or "").lstrip(".").lower()
     if not extension and "." in filename.rsplit("\\", 1)[-1]:
-        extension = filename.rsplit(".", 1)[-1].lower()  # slskd often leaves it empty
+        extension = filename.rsplit(".", 1)[-1].lower()[:16]  # slskd often leaves it empty
     return SlskdFile(
         filename=filename,
-        size=int(data.get("size") or 0),
+        size=size,
         extension=extension,
-        bit_rate=data.get("bitRate"),
-        bit_depth=data.get("bitDepth"),
-        sample_rate=data.get("sampleRate"),
-        length=data.get("length"),
-        is_locked=bool(data.get("isLocked")),
+        bit_rate=as_int(data.get("bitRate"), high=100_000),
+        bit_depth=as_int(data.get("bitDepth"), high=64),
+        sample_rate=as_int(data.get("sampleRate"), high=10_000_000),
+        length=as_int(data.get("length"), high=MAX_LENGTH_SECONDS),
+        is_locked=data.get("isLocked") is True,
     )
 
 
-def _transfer(data: dict[str, Any]) -> SlskdTransfer:
-    return SlskdTransfer(
-        id=str(data["id"]),
-        username=str(data.get("username", "")),
-        filename=str(data.get("filename", "")),
-        size=int(data.get("size") or 0),
-        state=str(data.get("state", "")),
-        bytes_transferred=int(data.get("bytesTransferred") or 0),
-        percent_complete=float(data.get("percentComplete") or 0.0),
+def _response(item: dict[str, Any]) -> SlskdSearchResponse | None:
+    username = as_text(item.get("username"), 200)
+    if username is None:
+        return None
+    found = [*objects(item.get("files")), *objects(item.get("lockedFiles"))]
+    return SlskdSearchResponse(
+        username=username,
+        files=tuple(f for data in found if (f := _file(data)) is not None),
+        has_free_upload_slot=item.get("hasFreeUploadSlot") is True,
+        queue_length=as_int(item.get("queueLength"), high=1_000_000) or 0,
+        upload_speed=as_int(item.get("uploadSpeed"), high=10**12) or 0,
     )
 
 
@@ -176,7 +183,7 @@ class SearchBudget:
         self._starts: deque[float] = deque()
         self.lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def async_acquire(self) -> None:
         """Wait until one more search fits in the window (call with ``lock`` held)."""
         while True:
             now = self._clock()
@@ -208,7 +215,7 @@ class SlskdClient:
         self._policy = policy or RetryPolicy(attempts=2)
         self.budget = budget or SearchBudget()
 
-    async def _request(self, method: str, path: str, json: Any = None) -> Any:
+    async def _async_request(self, method: str, path: str, json: Any = None) -> Any:
         return await request_json(
             self._session,
             method,
@@ -220,22 +227,21 @@ class SlskdClient:
             service="slskd",
         )
 
-    async def get_application(self) -> SlskdApplication:
+    async def async_get_application(self) -> SlskdApplication:
         """Server connection, login, shares and version."""
-        data = await self._request("GET", "/application") or {}
-        server = data.get("server") or {}
-        shares = data.get("shares") or {}
-        version = data.get("version") or {}
+        data = _object(await self._async_request("GET", "/application"))
+        server, shares = _object(data.get("server")), _object(data.get("shares"))
+        version = _object(data.get("version"))
         return SlskdApplication(
-            version=str(version.get("current") or version.get("full") or ""),
-            server_connected=bool(server.get("isConnected")),
-            logged_in=bool(server.get("isLoggedIn")),
-            shares_ready=bool(shares.get("ready")),
-            shared_files=int(shares.get("files") or 0),
-            shared_directories=int(shares.get("directories") or 0),
+            version=as_text(version.get("current"), 64) or as_text(version.get("full"), 64) or "",
+            server_connected=server.get("isConnected") is True,
+            logged_in=server.get("isLoggedIn") is True,
+            shares_ready=shares.get("ready") is True,
+            shared_files=as_int(shares.get("files"), high=2**63) or 0,
+            shared_directories=as_int(shares.get("directories"), high=2**63) or 0,
         )
 
-    async def start_search(
+    async def async_start_search(
         self,
         text: str,
         *,
@@ -245,7 +251,7 @@ class SlskdClient:
     ) -> SlskdSearch:
         """POST /searches: returns at once; the search runs on."""
         async with self.budget.lock:
-            await self.budget.acquire()
+            await self.budget.async_acquire()
             body = {
                 "id": str(uuid.uuid4()),
                 "searchText": text,
@@ -253,86 +259,158 @@ class SlskdClient:
                 "responseLimit": response_limit,
                 "fileLimit": file_limit,
             }
-            return self._search(await self._request("POST", "/searches", body))
+            return self._search(await self._async_request("POST", "/searches", body))
 
     @staticmethod
-    def _search(data: dict[str, Any]) -> SlskdSearch:
+    def _search(data: Any) -> SlskdSearch:
+        data = _object(data)
+        search_id = as_text(data.get("id"), 64)
+        if search_id is None:
+            raise ResponseError("slskd sent a search without an id")
         return SlskdSearch(
-            id=str(data["id"]),
-            search_text=str(data.get("searchText", "")),
-            state=str(data.get("state", "")),
-            response_count=int(data.get("responseCount") or 0),
-            file_count=int(data.get("fileCount") or 0),
+            id=search_id,
+            search_text=as_text(data.get("searchText")) or "",
+            state=as_text(data.get("state"), 200) or "",
+            response_count=as_int(data.get("responseCount"), high=2**31) or 0,
+            file_count=as_int(data.get("fileCount"), high=2**31) or 0,
         )
 
-    async def get_search(self, search_id: str) -> SlskdSearch:
-        return self._search(await self._request("GET", f"/searches/{search_id}"))
+    async def async_get_search(self, search_id: str) -> SlskdSearch:
+        return self._search(await self._async_request("GET", f"/searches/{search_id}"))
 
-    async def get_search_responses(self, search_id: str) -> list[SlskdSearchResponse]:
-        data = await self._request("GET", f"/searches/{search_id}/responses") or []
-        return [
-            SlskdSearchResponse(
-                username=str(item.get("username", "")),
-                files=tuple(
-                    _file(f) for f in [*(item.get("files") or []), *(item.get("lockedFiles") or [])]
-                ),
-                has_free_upload_slot=bool(item.get("hasFreeUploadSlot")),
-                queue_length=int(item.get("queueLength") or 0),
-                upload_speed=int(item.get("uploadSpeed") or 0),
-            )
-            for item in data
-        ]
+    async def async_get_search_responses(self, search_id: str) -> list[SlskdSearchResponse]:
+        data = await self._async_request("GET", f"/searches/{search_id}/responses")
+        return [r for item in objects(data) if (r := _response(item)) is not None]
 
-    async def delete_search(self, search_id: str) -> None:
-        await self._request("DELETE", f"/searches/{search_id}")
+    async def async_delete_search(self, search_id: str) -> None:
+        await self._async_request("DELETE", f"/searches/{search_id}")
 
-    async def search(
+    async def async_search(
         self, text: str, *, timeout_ms: int = 15000, poll_interval: float = 1.0
     ) -> list[SlskdSearchResponse]:
         """Search, wait for completion, fetch the responses and delete the search."""
-        if not (await self.get_application()).logged_in:
+        if not (await self.async_get_application()).logged_in:
             raise NotLoggedInError("slskd is not logged in to the Soulseek server")
-        started = await self.start_search(text, timeout_ms=timeout_ms)
+        started = await self.async_start_search(text, timeout_ms=timeout_ms)
         try:
             deadline = time.monotonic() + timeout_ms / 1000 + 30
-            while not (await self.get_search(started.id)).is_complete:
+            while not (await self.async_get_search(started.id)).is_complete:
                 if time.monotonic() > deadline:
                     break
                 await asyncio.sleep(poll_interval)
-            return await self.get_search_responses(started.id)
+            return await self.async_get_search_responses(started.id)
         finally:
             with contextlib.suppress(ClientError):
-                await self.delete_search(started.id)
+                await self.async_delete_search(started.id)
 
-    async def enqueue_download(self, username: str, files: Sequence[SlskdFile]) -> EnqueueResult:
-        """POST /transfers/downloads/{username}; handles both 201 bodies."""
-        body = [{"filename": f.filename, "size": f.size} for f in files]
-        data = await self._request("POST", f"/transfers/downloads/{quote(username, safe='')}", body)
-        if not isinstance(data, dict):
-            return EnqueueResult((), (), confirmed=False)
-        return EnqueueResult(
-            tuple(_transfer(t) for t in data.get("enqueued") or []),
-            tuple(data.get("failed") or []),
-            confirmed=True,
+    async def async_enqueue_download(
+        self, username: str, files: Sequence[SlskdFile | tuple[str, int]]
+    ) -> EnqueueResult:
+        """POST /transfers/downloads/{username}, sent once; handles every version's 201 body.
+
+        Raises EnqueueRefusedError when slskd answers 500 (the peer is offline or unreachable)
+        and RateLimitedError on 429 (two enqueue requests are already in flight).
+        """
+        wanted = _wanted(files)
+        body = [{"filename": name, "size": size} for name, size in wanted]
+        data = await self._async_enqueue(f"/transfers/downloads/{quote(username, safe='')}", body)
+        return EnqueueResult.from_api(data, [name for name, _ in wanted])
+
+    async def async_enqueue_batch(
+        self,
+        username: str,
+        files: Sequence[SlskdFile | tuple[str, int]],
+        *,
+        batch_id: str | None = None,
+        search_id: str | None = None,
+        destination: str | None = None,
+    ) -> EnqueueResult:
+        """0.26+: POST /transfers/downloads/batches, sent once; failures carry slskd's message.
+
+        ``batch_id`` (a GUID) lets a retry after a lost answer be recognised (409);
+        ``destination`` is a folder relative to slskd's downloads folder for these files.
+        EnqueueRefusedError when the peer is offline, RateLimitedError on 429.
+        """
+        wanted = _wanted(files)
+        body: dict[str, Any] = {
+            "id": batch_id or str(uuid.uuid4()),
+            "username": username,
+            "files": [{"filename": name, "size": size} for name, size in wanted],
+        }
+        if search_id:
+            body["searchId"] = search_id
+        if destination:
+            body["options"] = {"destination": destination}
+        try:
+            data = await self._async_enqueue("/transfers/downloads/batches", body)
+        except NotFoundError as err:  # the batch route answers 404 for an offline user
+            raise EnqueueRefusedError(f"slskd: user {username} appears to be offline") from err
+        return EnqueueResult.from_batch(data, [name for name, _ in wanted])
+
+    async def _async_enqueue(self, path: str, body: Any) -> Any:
+        # Not idempotent: one attempt; a 5xx is slskd's answer about the peer, not an outage.
+        return await request_json(
+            self._session,
+            "POST",
+            f"{self._base}{path}",
+            headers=self._headers,
+            json=body,
+            timeout=self._timeout,
+            policy=replace(self._policy, attempts=1),
+            service="slskd",
+            server_error=EnqueueRefusedError,
         )
 
-    async def list_downloads(self) -> list[SlskdTransfer]:
+    async def async_list_downloads(self, *, include_removed: bool = False) -> list[SlskdTransfer]:
         """Every download, flattened from users → directories → files."""
-        data = await self._request("GET", "/transfers/downloads") or []
-        return [
-            _transfer(item)
-            for user in data
-            for directory in user.get("directories") or []
-            for item in directory.get("files") or []
-        ]
+        suffix = "?includeRemoved=true" if include_removed else ""
+        data = await self._async_request("GET", f"/transfers/downloads{suffix}")
+        if data is not None and not isinstance(data, list):
+            raise ResponseError("slskd sent no list of downloads")
+        return transfers(
+            item
+            for user in objects(data)
+            for directory in objects(user.get("directories"))
+            for item in objects(directory.get("files"))
+        )
 
-    async def get_download(self, username: str, transfer_id: str) -> SlskdTransfer:
+    async def async_get_download(self, username: str, transfer_id: str) -> SlskdTransfer:
+        """One download by id (slskd finds removed ones too); NotFoundError when unknown."""
         user = quote(username, safe="")
-        return _transfer(await self._request("GET", f"/transfers/downloads/{user}/{transfer_id}"))
+        data = await self._async_request(
+            "GET", f"/transfers/downloads/{user}/{quote(transfer_id, safe='')}"
+        )
+        transfer = SlskdTransfer.from_api(data)
+        if transfer is None:
+            raise ResponseError(f"slskd sent an unreadable transfer for {transfer_id}")
+        return transfer
 
-    async def cancel_download(
+    async def async_get_place_in_queue(self, username: str, transfer_id: str) -> int | None:
+        """Ask the peer for our place in its queue (slskd's own docs call it inaccurate)."""
+        user = quote(username, safe="")
+        data = await self._async_request(
+            "GET", f"/transfers/downloads/{user}/{quote(transfer_id, safe='')}/position"
+        )
+        return as_int(data, high=1_000_000)
+
+    async def async_cancel_download(
         self, username: str, transfer_id: str, *, remove: bool = True
     ) -> None:
+        """Cancel (and by default remove) a download; slskd answers 204 even for unknown ids."""
         user = quote(username, safe="")
         suffix = "?remove=true" if remove else ""
-        await self._request("DELETE", f"/transfers/downloads/{user}/{transfer_id}{suffix}")
+        await self._async_request(
+            "DELETE", f"/transfers/downloads/{user}/{quote(transfer_id, safe='')}{suffix}"
+        )
+
+    async def async_clear_completed_downloads(self) -> None:
+        """Remove every finished download from slskd's list (files stay where they are)."""
+        await self._async_request("DELETE", "/transfers/downloads/all/completed")
+
+
+def _wanted(files: Sequence[SlskdFile | tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(f.filename, f.size) if isinstance(f, SlskdFile) else f for f in files]
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -91,7 +91,7 @@ class SpotifyClient:
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _access_token(self) -> str:
+    async def _async_access_token(self) -> str:
         """A valid token; a refresh the accounts service refuses means the grant is gone."""
         try:
             return await self._token()
@@ -102,17 +102,17 @@ class SpotifyClient:
                 ) from err
             raise
 
-    async def _auth_header(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {await self._access_token()}"}
+    async def _async_auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self._async_access_token()}"}
 
-    async def _get(self, url: str, params: dict[str, str] | None = None) -> JsonObject:
+    async def _async_get(self, url: str, params: dict[str, str] | None = None) -> JsonObject:
         """GET a JSON object, with the retry policy described in the module docstring."""
         full = url if url.startswith(("http://", "https://")) else f"{self._base}{url}"
         data = await request_json(
             self._session,
             "GET",
             full,
-            headers=self._auth_header,
+            headers=self._async_auth_header,
             params=params,
             timeout=self._timeout,
             policy=self._policy,
@@ -125,7 +125,7 @@ class SpotifyClient:
 
     async def _pages(self, path: str, params: dict[str, str]) -> AsyncIterator[JsonObject]:
         """Every item of a paged list, following ``next`` until it ends."""
-        page = await self._get(path, params)
+        page = await self._async_get(path, params)
         for _ in range(MAX_PAGES):
             for item in page.get("items") or []:
                 if isinstance(item, dict):
@@ -139,23 +139,23 @@ class SpotifyClient:
             ):
                 # Never send the token anywhere but the API we were configured with.
                 raise ResponseError(f"Spotify sent a next page on another host: {next_url!r}")
-            page = await self._get(next_url)
+            page = await self._async_get(next_url)
         raise ResponseError(f"Spotify kept paging {path} past {MAX_PAGES} pages")
 
     # --- API -----------------------------------------------------------------------------------
 
-    async def current_user(self) -> SpotifyUser:
+    async def async_current_user(self) -> SpotifyUser:
         """The token's user."""
-        return SpotifyUser.from_api(await self._get("/me"))
+        return SpotifyUser.from_api(await self._async_get("/me"))
 
-    async def playlists(self) -> list[SpotifyPlaylist]:
+    async def async_playlists(self) -> list[SpotifyPlaylist]:
         """Every playlist in the user's library, owned and followed."""
         return [
             SpotifyPlaylist.from_api(item)
             async for item in self._pages("/me/playlists", {"limit": str(PLAYLISTS_PAGE)})
         ]
 
-    async def playlist_tracks(self, playlist_id: str) -> list[SpotifyPlaylistItem]:
+    async def async_playlist_tracks(self, playlist_id: str) -> list[SpotifyPlaylistItem]:
         """A playlist's playable tracks in order.
 
         Reads ``/items`` (the route since 2026) and falls back to ``/tracks`` when the server does
@@ -186,7 +186,7 @@ class SpotifyClient:
             )
         return items
 
-    async def saved_tracks(self) -> list[SpotifySavedTrack]:
+    async def async_saved_tracks(self) -> list[SpotifySavedTrack]:
         """The user's saved tracks ("Liked Songs") that are playable, newest first."""
         params = {"limit": str(SAVED_PAGE), "market": "from_token"}
         return [
