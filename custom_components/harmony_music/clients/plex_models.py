@@ -138,6 +138,8 @@ def track_from_xml(elem: Element, strings: dict[str, str] | None = None) -> Plex
     artist = attrs.get("originalTitle") or album_artist
     album = attrs.get("parentTitle", "")
     guids = tuple(g.attrib["id"] for g in elem.iter("Guid") if g.attrib.get("id"))
+    added_raw, updated_raw = attrs.get("addedAt"), attrs.get("updatedAt")
+    added_at = plex_time(added_raw)
     parts = [
         part.attrib
         for media in elem.iter("Media")
@@ -154,8 +156,9 @@ def track_from_xml(elem: Element, strings: dict[str, str] | None = None) -> Plex
         duration_ms=_int(attrs.get("duration")),
         file_paths=tuple(part["file"] for part in parts),
         file_sizes=tuple(_int(part.get("size")) for part in parts),
-        added_at=plex_time(attrs.get("addedAt")),
-        updated_at=plex_time(attrs.get("updatedAt")),
+        added_at=added_at,
+        # Usually the same second: one datetime object then (48 bytes a track in a snapshot).
+        updated_at=added_at if updated_raw == added_raw else plex_time(updated_raw),
         guids=guids,
         isrc=isrc_from_guids(guids),
         year=_int(attrs.get("parentYear") or attrs.get("year")),
