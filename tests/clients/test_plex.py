@@ -785,3 +785,36 @@ async def test_server_error_is_cannot_connect(
     sim.faults.add(FaultRule(path="^/(library|media)/"))
     with pytest.raises(CannotConnectError):
         await _CALLS[call](client)
+
+
+async def test_since_without_an_added_at_filter(
+    sim: PlexSimulator, client: PlexClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that can filter updatedAt but not addedAt is listed whole and filtered here.
+
+    Filtering on updatedAt alone would lose a track added after ``since`` with an older
+    updatedAt.
+    """
+    original = plex_sim_module._meta
+
+    def meta_without_added_at(section: Any) -> Any:
+        meta = original(section)
+        for type_ in meta.iter("Type"):
+            for field in list(type_.iter("Field")):
+                if field.attrib["key"].endswith("addedAt"):
+                    type_.remove(field)
+        return meta
+
+    monkeypatch.setattr(plex_sim_module, "_meta", meta_without_added_at)
+    since = datetime(2032, 1, 1, tzinfo=UTC)
+    [added] = sim.add_tracks(
+        sim.music_section_key,
+        [
+            PlexLibraryTrack(
+                "Late", "A", "B", 2001, 1, 1000, "/l.flac", added_at=since, updated_at=START
+            )
+        ],
+    )
+    changed = await client.async_snapshot_tracks(_section(sim), since=since)
+    assert [int(t.rating_key) for t in changed] == [added]
+    assert all("push" not in r.query for r in _all_track_requests(sim))

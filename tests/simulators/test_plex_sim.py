@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+import re
+import sys
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -495,3 +497,30 @@ def test_bulk_library_is_deterministic() -> None:
     assert len({t.file_path for t in first}) == 120
     assert len({(t.artist, t.album) for t in first}) == 12
     assert len({t.artist for t in first}) == 3
+
+
+async def test_command_line_bulk_section() -> None:
+    """``python -m tests.simulators.plex --tracks N`` serves N tracks and says where first."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "tests.simulators.plex", "--port", "0", "--tracks", "250"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        match = re.search(r"on (http://\S+) \(token (\S+)\)", line)
+        assert match is not None, line
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{match[1]}/library/sections/1/all",
+                params={"type": "10", "X-Plex-Container-Size": "0", "X-Plex-Token": match[2]},
+            ) as response,
+        ):
+            body = await response.text()
+    finally:
+        process.terminate()
+        await process.wait()
+    assert ET.fromstring(body).attrib["totalSize"] == "250"
