@@ -225,14 +225,15 @@ class PlexClient:
                 for e in data
                 if e.attrib.get("ratingKey")
             }
-            fresh = [e for ident, e in page.items() if ident not in seen]
-            seen.update(page)
-            yield from (e for e in fresh if tag in (None, e.tag))
             total = data.attrib.get("totalSize")
             if start == 0:
                 first_total = total
             elif total != first_total:
+                # Checked before this page is handed out: its offsets no longer line up.
                 raise ListingChangedError("The Plex listing changed while it was read")
+            fresh = [e for ident, e in page.items() if ident not in seen]
+            seen.update(page)
+            yield from (e for e in fresh if tag in (None, e.tag))
             start += len(page)
             # Go by what came back: a server may cap pages below page_size, or ignore the
             # window and repeat itself, which must not loop forever.
