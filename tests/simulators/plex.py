@@ -1139,11 +1139,11 @@ def _predicate(name: str, raw: str, type_name: str) -> Predicate | None:
         return lambda title, *_: text in title.casefold()
     match = _FILTER_RE.match(name)
     if match is None:
-        if re.match(r"^(?:[a-z]+\.)?[A-Za-z]+(>>|<<)$", name):
-            raise ValueError(f"unsupported filter {name}")
+        # Plex answers 200 and drops a filter on a field it does not know: everything matches.
         return None
     if match["type"] and match["type"] != type_name:
-        raise ValueError(f"filter {name} does not apply to type {type_name}")
+        # Plex would filter on the parent's field (album.addedAt); not modelled, so refused.
+        raise ValueError(f"filter {name} on another level than {type_name} is not simulated")
     relative = _RELATIVE_RE.match(raw)
     now = time.time()
     bound = now - int(relative[1]) * _UNITS[relative[2]] if relative else float(int(raw))

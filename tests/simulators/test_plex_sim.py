@@ -524,3 +524,15 @@ async def test_command_line_bulk_section() -> None:
         process.terminate()
         await process.wait()
     assert ET.fromstring(body).attrib["totalSize"] == "250"
+
+
+async def test_unknown_filters_are_dropped(sim: PlexSimulator) -> None:
+    """Plex ignores a filter on a field it does not know: 200 and the whole listing."""
+    query = f"type=10&moodiness%3E%3E=5&X-Plex-Token={sim.token}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{sim.url}/library/sections/1/all?{query}") as response,
+    ):
+        assert response.status == 200
+        body = await response.text()
+    assert len(_items(body)) == len(sim.tracks())

@@ -390,7 +390,7 @@ class PlexClient:
 
             def parse(elem: Element, strings: dict[str, str]) -> PlexTrack | None:
                 track = track_from_xml(elem, strings)
-                # Also filtered here: a server without the filter fields returns everything.
+                # Also filtered here: Plex drops a filter it does not know, with a 200.
                 if bound is not None and not any(
                     moment is not None and int(moment.timestamp()) >= bound
                     for moment in (track.updated_at, track.added_at)
