@@ -1304,10 +1304,11 @@ def _meta(section: _Section) -> ET.Element:
                 "title": "Date Added",
             },
         )
+        # Plex does not advertise updatedAt (plexapi adds it to listFields itself, as a field
+        # "available but not exposed"), though filtering on it works.
         for key, title, ftype in (
             ("title", "Title", "string"),
             ("addedAt", "Date Added", "date"),
-            ("updatedAt", "Date Updated", "date"),
         ):
             ET.SubElement(elem, "Field", {"key": prefix + key, "title": title, "type": ftype})
     operators = {

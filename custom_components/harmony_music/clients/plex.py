@@ -462,7 +462,12 @@ class PlexClient:
         )
 
     def _date_fields(self, section: Any) -> tuple[str, str] | None:
-        """The track filter fields for updatedAt and addedAt, if the server has both and ">>="."""
+        """The track filter fields for updatedAt and addedAt, if both exist with ">>=".
+
+        plexapi's listFields is the server's advertised fields plus those plexapi knows work
+        without being advertised: Plex lists addedAt for tracks, and updatedAt only comes from
+        plexapi's own list. One request (``includeMeta=1``) per section and client.
+        """
         cache_key = str(section.key)
         if cache_key not in self._date_filter_fields:
             found: tuple[str, str] | None = None
