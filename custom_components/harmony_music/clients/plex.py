@@ -466,7 +466,8 @@ class PlexClient:
 
         plexapi's listFields is the server's advertised fields plus those plexapi knows work
         without being advertised: Plex lists addedAt for tracks, and updatedAt only comes from
-        plexapi's own list. One request (``includeMeta=1``) per section and client.
+        plexapi's own list. Two requests (``all`` and ``collections`` with ``includeMeta=1``),
+        once per section and client.
         """
         cache_key = str(section.key)
         if cache_key not in self._date_filter_fields:
