@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import socket
 import threading
 import time
+from typing import Any
 
 import mutagen.flac
 import numpy as np
@@ -22,10 +23,15 @@ from custom_components.harmony_music.clients.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from custom_components.harmony_music.clients.plex import PlexClient
+from custom_components.harmony_music.clients.plex import (
+    KEY_FIELDS,
+    SNAPSHOT_FIELDS,
+    ListingChangedError,
+    PlexClient,
+)
 from tests.simulators import plex as plex_sim_module
 from tests.simulators.faults import FaultRule
-from tests.simulators.plex import PlexLibraryTrack, PlexSimulator, demo_library
+from tests.simulators.plex import PlexLibraryTrack, PlexSimulator, bulk_library, demo_library
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -493,8 +499,322 @@ async def test_plexapi_never_runs_on_the_event_loop(
     sections = await client.async_music_sections()
     await client.async_statistics(sections[0].key)
     tracks = await client.async_tracks(sections[0].key, updated_since=START)
+    await client.async_snapshot_tracks(sections[0].key, since=START)
+    await client.async_track_keys(sections[0].key)
     await client.async_refresh(sections[0].key)
     await client.async_is_refreshing(sections[0].key)
     await client.async_upsert_playlist("Loop check", [tracks[0].rating_key])
     assert len(callers) >= 10
     assert loop_thread not in callers
+
+
+@pytest.fixture
+async def big_sim(library_dir: Path) -> AsyncIterator[PlexSimulator]:
+    """A running simulator with 12,000 generated tracks."""
+    simulator = PlexSimulator(library_dir=library_dir)
+    simulator.add_tracks(simulator.music_section_key, bulk_library(12_000, root=str(library_dir)))
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def big_client(big_sim: PlexSimulator) -> AsyncIterator[PlexClient]:
+    """A client of the 12,000-track simulator."""
+    assert big_sim.url is not None
+    plex = PlexClient(big_sim.url, big_sim.token, timeout=10)
+    yield plex
+    await plex.async_close()
+
+
+async def test_snapshot_reads_large_trimmed_pages(
+    big_sim: PlexSimulator, big_client: PlexClient
+) -> None:
+    """12,000 tracks in three pages of 5,000, trimmed to the fields read, nothing missing."""
+    tracks = await big_client.async_snapshot_tracks(_section(big_sim))
+    pages = _all_track_requests(big_sim)
+    assert [(r.container_start, r.container_size) for r in pages] == [
+        (0, 5000),
+        (5000, 5000),
+        (10000, 5000),
+    ]
+    assert all(r.query["includeFields"] == SNAPSHOT_FIELDS for r in pages)
+    assert big_sim.include_fields_trims  # the simulator sent nothing but those fields
+
+    assert len(tracks) == 12_000
+    by_key = {int(t.rating_key): t for t in tracks}
+    for entry in big_sim.sections[big_sim.music_section_key].entries:
+        got, source = by_key[entry.rating_key], entry.track
+        assert (got.title, got.artist, got.album, got.album_artist) == (
+            source.title,
+            source.artist,
+            source.album,
+            source.artist,
+        )
+        assert got.duration_ms == source.duration_ms
+        assert (got.added_at, got.updated_at) == (source.added_at, source.updated_at)
+        assert got.file_paths == (source.file_path,)
+        assert got.file_sizes == (source.duration_ms * 125,)
+        assert got.size_bytes == source.duration_ms * 125
+        assert got.guids == (f"mbid://{source.mbid}",)
+        assert got.isrc is None  # Plex has no ISRC field
+        assert (got.track_no, got.disc_no, got.year) == (source.track_no, 1, source.year)
+    # Names repeated on every track of an album are one string object.
+    albums = {(t.album_artist, t.album): t for t in tracks}
+    assert all(t.album is albums[(t.album_artist, t.album)].album for t in tracks)
+
+
+async def test_snapshot_since_is_one_or_query(sim: PlexSimulator, client: PlexClient) -> None:
+    """Changed or added at/after ``since``: one filtered request, (updatedAt OR addedAt)."""
+    since = datetime(2030, 5, 1, 12, 0, 0, tzinfo=UTC)
+    keys = [e.rating_key for e in sim.sections[sim.music_section_key].entries]
+    sim.touch(keys[0], since)  # the very second counts
+    sim.touch(keys[1], since - timedelta(seconds=1))
+    sim.update_track(keys[2], title="Retitled", when=since + timedelta(days=2))
+    [added] = sim.add_tracks(
+        sim.music_section_key,
+        [
+            # Added after since with an older updatedAt (a file's own date): still new.
+            PlexLibraryTrack(
+                "New", "A", "B", 2001, 1, 1000, "/music/new.flac", added_at=since, updated_at=START
+            )
+        ],
+    )
+    sim.remove_tracks([keys[3]])
+    await client.async_identity()
+    sim.requests.clear()
+
+    changed = await client.async_snapshot_tracks(_section(sim), since=since.replace(tzinfo=None))
+
+    assert sorted(int(t.rating_key) for t in changed) == sorted([keys[0], keys[2], added])
+    assert {t.title for t in changed if int(t.rating_key) == keys[2]} == {"Retitled"}
+    [listing] = _all_track_requests(sim)
+    bound = str(int(since.timestamp()) - 1)
+    assert listing.query["push"] == listing.query["or"] == listing.query["pop"] == "1"
+    assert listing.query["track.updatedAt>>"] == listing.query["track.addedAt>>"] == bound
+    # A second incremental run asks the server the same way, without fetching the meta again.
+    sim.requests.clear()
+    await client.async_snapshot_tracks(_section(sim), since=since)
+    assert [r.route for r in sim.requests] == ["GET /library/sections/{key}/all"]
+
+
+async def test_track_keys_are_a_cheap_listing(
+    big_sim: PlexSimulator, big_client: PlexClient
+) -> None:
+    """Rating keys and updatedAt of 12,000 tracks in two requests without Media; removals show."""
+    entries = big_sim.sections[big_sim.music_section_key].entries
+    keys = await big_client.async_track_keys(_section(big_sim))
+    assert keys == {str(e.rating_key): e.track.updated_at for e in entries}
+    pages = _all_track_requests(big_sim)
+    assert [(r.container_start, r.container_size) for r in pages] == [(0, 10000), (10000, 10000)]
+    assert all(r.query["includeFields"] == KEY_FIELDS for r in pages)
+    assert all("Media" in r.query["excludeElements"].split(",") for r in pages)
+
+    removed = [entries[5].rating_key, entries[11_000].rating_key]
+    touched = entries[7].rating_key
+    big_sim.remove_tracks(removed)
+    big_sim.touch(touched, datetime(2031, 1, 1, tzinfo=UTC))
+    after = await big_client.async_track_keys(_section(big_sim))
+    assert set(keys) - set(after) == {str(k) for k in removed}
+    assert [k for k in after if after[k] != keys[k]] == [str(touched)]
+
+
+async def test_track_keys_on_a_server_that_does_not_trim(library_dir: Path) -> None:
+    """Before PMS 1.41.9 includeFields trims nothing; the listing is read all the same."""
+    sim = PlexSimulator(library_dir=library_dir, version="1.40.2.8395-c67dce28e")
+    sim.add_tracks(sim.music_section_key, demo_library(4))
+    url = await sim.start()
+    client = PlexClient(url, sim.token, timeout=5)
+    try:
+        keys = await client.async_track_keys(_section(sim))
+        tracks = await client.async_snapshot_tracks(_section(sim))
+    finally:
+        await client.async_close()
+        await sim.stop()
+    entries = sim.sections[sim.music_section_key].entries
+    assert keys == {str(e.rating_key): e.track.updated_at for e in entries}
+    assert sorted(t.file_path or "" for t in tracks) == sorted(e.track.file_path for e in entries)
+
+
+def _remove_during_listing(
+    sim: PlexSimulator, monkeypatch: pytest.MonkeyPatch, *, every_page: bool
+) -> None:
+    """Make the simulator delete a track right after it answered a page of tracks."""
+    original = PlexSimulator._paged
+    pages = 0
+
+    def paged(self: PlexSimulator, request: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal pages
+        response = original(self, request, *args, **kwargs)
+        if request.query.get("type") == "10" and (every_page or pages == 0):
+            pages += 1
+            self.remove_tracks([self.sections[1].entries[-1].rating_key])
+        return response
+
+    monkeypatch.setattr(PlexSimulator, "_paged", paged)
+
+
+async def test_listing_is_read_again_when_it_changes(
+    sim: PlexSimulator, client: PlexClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A track deleted between pages shifts the offsets: the listing starts over, whole."""
+    _remove_during_listing(sim, monkeypatch, every_page=False)
+    tracks = await client.async_snapshot_tracks(_section(sim), page_size=40)
+    assert sorted(int(t.rating_key) for t in tracks) == sorted(
+        e.rating_key for e in sim.sections[1].entries
+    )
+    assert [r.container_start for r in _all_track_requests(sim)] == [0, 40, 0, 40, 80]
+
+
+async def test_listing_that_never_holds_still(
+    sim: PlexSimulator, client: PlexClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A section changing under every page raises ListingChangedError after three tries."""
+    _remove_during_listing(sim, monkeypatch, every_page=True)
+    with pytest.raises(ListingChangedError):
+        await client.async_snapshot_tracks(_section(sim), page_size=40)
+    assert [r.container_start for r in _all_track_requests(sim)].count(0) == 3
+
+
+async def test_statistics_in_five_requests(sim: PlexSimulator, client: PlexClient) -> None:
+    """Counts, totals, change marks and the refreshing flag, none of it listed."""
+    await client.async_identity()
+    sim.requests.clear()
+    stats = await client.async_statistics(_section(sim))
+    tracks = sim.tracks()
+    assert (stats.artists, stats.albums, stats.tracks) == (6, 12, len(tracks))
+    assert stats.duration_ms == sum(t.duration_ms for t in tracks)
+    assert stats.size_bytes == sum(t.duration_ms * 125 for t in tracks)
+    assert stats.updated_at == stats.scanned_at == datetime(2024, 1, 1, tzinfo=UTC)
+    assert stats.content_changed_at == sim.sections[1].content_changed_at
+    assert stats.refreshing is False
+    assert sim.route_counts() == {
+        "GET /library/sections": 1,
+        "GET /library/sections/{key}/all": 3,
+        "GET /media/providers": 1,
+    }
+
+    sim.touch(sim.sections[1].entries[0].rating_key)
+    await client.async_refresh(_section(sim))
+    during = await client.async_statistics(_section(sim))
+    assert during.refreshing is True
+    assert during.content_changed_at is not None
+    assert stats.content_changed_at is not None
+    assert during.content_changed_at > stats.content_changed_at
+    await sim.wait_idle()
+    after = await client.async_statistics(_section(sim))
+    assert after.refreshing is False
+    assert after.scanned_at is not None
+    assert after.scanned_at > datetime(2024, 1, 1, tzinfo=UTC)
+    assert after.content_changed_at == during.content_changed_at  # nothing new on disk
+
+
+async def test_statistics_without_storage_totals(sim: PlexSimulator, client: PlexClient) -> None:
+    """A server without /media/providers still gives counts; totals are None."""
+    sim.faults.add(FaultRule(path="^/media/providers$", status=404))
+    stats = await client.async_statistics(_section(sim))
+    assert stats.tracks == len(sim.tracks())
+    assert (stats.duration_ms, stats.size_bytes) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/music/Sigur Rós/Ágætis byrjun (1999)",
+        "/music/Simon & Garfunkel/#1 + 100%",
+        "C:\\Music\\Björk",
+    ],
+)
+async def test_refresh_sends_the_folder_exactly(
+    sim: PlexSimulator, client: PlexClient, path: str
+) -> None:
+    """A folder with spaces, &, #, +, %, backslashes or non-ASCII arrives as it was given."""
+    await client.async_refresh(_section(sim), path)
+    assert sim.refresh_calls == [(sim.music_section_key, path)]
+    [request] = [r for r in sim.requests if r.path.endswith("/refresh")]
+    assert request.method == "GET"
+    assert request.query == {"path": path}
+
+
+async def test_refresh_of_an_unknown_section(client: PlexClient) -> None:
+    """No such section: NotFoundError, nothing refreshed."""
+    with pytest.raises(NotFoundError):
+        await client.async_refresh("42", "/music/x")
+    with pytest.raises(ValueError, match="empty"):
+        await client.async_refresh("1", "")
+
+
+_CALLS: dict[str, Callable[[PlexClient], Awaitable[object]]] = {
+    "snapshot": lambda c: c.async_snapshot_tracks("1"),
+    "snapshot_since": lambda c: c.async_snapshot_tracks("1", since=START),
+    "track_keys": lambda c: c.async_track_keys("1"),
+    "statistics": lambda c: c.async_statistics("1"),
+    "refresh": lambda c: c.async_refresh("1", "/music/x"),
+    "is_refreshing": lambda c: c.async_is_refreshing("1"),
+}
+
+
+@pytest.mark.parametrize("call", sorted(_CALLS))
+async def test_revoked_token_is_invalid_auth(
+    sim: PlexSimulator, client: PlexClient, call: str
+) -> None:
+    """A token revoked after connecting (401 mid-way) raises InvalidAuthError."""
+    await client.async_identity()
+    sim.token = "revoked"
+    with pytest.raises(InvalidAuthError):
+        await _CALLS[call](client)
+
+
+@pytest.mark.parametrize("call", sorted(_CALLS))
+async def test_server_gone_is_cannot_connect(
+    sim: PlexSimulator, client: PlexClient, call: str
+) -> None:
+    """A server that went away after connecting raises CannotConnectError."""
+    await client.async_identity()
+    await sim.stop()
+    with pytest.raises(CannotConnectError):
+        await _CALLS[call](client)
+
+
+@pytest.mark.parametrize("call", sorted(_CALLS))
+async def test_server_error_is_cannot_connect(
+    sim: PlexSimulator, client: PlexClient, call: str
+) -> None:
+    """A lasting 500 on every library route raises CannotConnectError."""
+    await client.async_identity()
+    sim.faults.add(FaultRule(path="^/(library|media)/"))
+    with pytest.raises(CannotConnectError):
+        await _CALLS[call](client)
+
+
+async def test_since_without_an_added_at_filter(
+    sim: PlexSimulator, client: PlexClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that can filter updatedAt but not addedAt is listed whole and filtered here.
+
+    Filtering on updatedAt alone would lose a track added after ``since`` with an older
+    updatedAt.
+    """
+    original = plex_sim_module._meta
+
+    def meta_without_added_at(section: Any) -> Any:
+        meta = original(section)
+        for type_ in meta.iter("Type"):
+            for field in list(type_.iter("Field")):
+                if field.attrib["key"].endswith("addedAt"):
+                    type_.remove(field)
+        return meta
+
+    monkeypatch.setattr(plex_sim_module, "_meta", meta_without_added_at)
+    since = datetime(2032, 1, 1, tzinfo=UTC)
+    [added] = sim.add_tracks(
+        sim.music_section_key,
+        [
+            PlexLibraryTrack(
+                "Late", "A", "B", 2001, 1, 1000, "/l.flac", added_at=since, updated_at=START
+            )
+        ],
+    )
+    changed = await client.async_snapshot_tracks(_section(sim), since=since)
+    assert [int(t.rating_key) for t in changed] == [added]
+    assert all("push" not in r.query for r in _all_track_requests(sim))

@@ -4,10 +4,18 @@ It serves the server root and identity, library sections (a music section with a
 and tracks, plus a movie section so callers must filter by type), paged listings honouring
 ``X-Plex-Container-Start/Size`` (header or query form) with ``size``/``totalSize``/``offset``,
 the filter metadata plexapi validates searches against (``includeMeta=1``), date filters such as
-``track.updatedAt>>=<epoch>``, section refreshes (optionally scanning a real directory with
-mutagen, which is how beets imports appear in Plex), activities and regular playlists.
+``track.updatedAt>>=<epoch>`` combined with ``push=1``/``or=1``/``pop=1`` groups, response trimming
+(``includeFields``, ``excludeFields``, ``excludeElements``), section statistics
+(``contentChangedAt`` on sections, ``/media/providers?includeStorage=1`` totals), section refreshes
+(optionally scanning a real directory with mutagen, which is how beets imports appear in Plex),
+activities and regular playlists.
 
-Run it alone for development: ``python -m tests.simulators.plex --port 32400 --demo 200``.
+Tests change the content at runtime with ``add_tracks``, ``touch``, ``update_track`` and
+``remove_tracks`` (or the ``/_sim/tracks/...`` routes), and read request counts per route with
+``route_counts()`` (or ``GET /_sim/requests``).
+
+Run it alone for development: ``python -m tests.simulators.plex --port 32400 --demo 200``, or
+with a large generated section: ``python -m tests.simulators.plex --port 0 --tracks 100000``.
 """
 
 from __future__ import annotations
@@ -114,6 +122,8 @@ class _Section:
     refreshing_until: float = 0.0
     scan_task: asyncio.Task[None] | None = None
     scanned_at: datetime | None = None
+    # Plex's contentChangedAt is a change sequence number, not a time (see PlexSimulator).
+    content_changed_at: int = 0
 
 
 @dataclass
@@ -136,6 +146,7 @@ class SimRequest:
     query: dict[str, str]
     container_start: int | None
     container_size: int | None
+    route: str = ""  # "GET /library/sections/{key}/all": the route that answered, "" for none
 
 
 def _epoch(value: datetime | None) -> str:
@@ -156,7 +167,7 @@ class PlexSimulator:
         token: str = "sim-plex-token",
         friendly_name: str = "Harmony Sim Plex",
         machine_identifier: str | None = None,
-        version: str = "1.41.6.9685-d301f511a",
+        version: str = "1.42.2.10156-f737b826c",
         library_dir: Path | str | None = None,
         refresh_seconds: float = 0.3,
         expose_isrc: bool = False,
@@ -168,6 +179,9 @@ class PlexSimulator:
             machine_identifier or hashlib.sha1(friendly_name.encode()).hexdigest()
         )
         self.version = version
+        # Since PMS 1.41.9 includeFields means "only these fields"; before, it only added optional
+        # fields (none of which the simulator has), so older versions ignore it.
+        self.include_fields_trims = _version_tuple(version) >= (1, 41, 9)
         self.library_dir = Path(library_dir) if library_dir is not None else None
         self.refresh_seconds = refresh_seconds
         # Real Plex has no ISRC field; with this flag the ISRC shows up as an ``isrc://`` Guid.
@@ -180,6 +194,8 @@ class PlexSimulator:
         self._next_key = 1000
         self._next_part = 1
         self._next_playlist_item = 1
+        # Server-wide change sequence; a section's contentChangedAt is its value at the last change.
+        self._change_seq = 1000
         self._by_key: dict[int, tuple[_Section, _Entry]] = {}
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
@@ -247,6 +263,8 @@ class PlexSimulator:
             self._by_key[entry.rating_key] = (section, entry)
             section.leaf_counts.update((artist.rating_key, album.rating_key))
             keys.append(entry.rating_key)
+        if keys:
+            self._content_changed(section)
         return keys
 
     def tracks(self, section_key: int | None = None) -> list[PlexLibraryTrack]:
@@ -255,10 +273,57 @@ class PlexSimulator:
 
     def touch(self, rating_key: int, when: datetime | None = None) -> None:
         """Mark a track as changed (new updatedAt), as a metadata edit or re-import would."""
-        entry = self._entry(rating_key)
-        if entry is None:
+        self.update_track(rating_key, when=when)
+
+    def update_track(
+        self, rating_key: int, *, when: datetime | None = None, **changes: Any
+    ) -> None:
+        """Change a track's own tags and bump its updatedAt (``when``, default now).
+
+        Only fields that leave the artist/album grouping alone can change: title, duration_ms,
+        file_path, isrc, mbid, track_no, disc_no. Raises KeyError for an unknown rating key.
+        """
+        found = self._entry(rating_key)
+        if found is None:
             raise KeyError(rating_key)
-        entry[1].track.updated_at = when or datetime.now(UTC)
+        unknown = set(changes) - _EDITABLE
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)} of a track")
+        section, entry = found
+        for name, value in changes.items():
+            setattr(entry.track, name, value)
+        entry.track.updated_at = when or datetime.now(UTC)
+        self._content_changed(section)
+
+    def remove_tracks(self, rating_keys: Iterable[int]) -> None:
+        """Delete tracks (files gone and the trash emptied); empty albums and artists go too.
+
+        Raises KeyError, changing nothing, when a rating key is unknown.
+        """
+        keys = set(rating_keys)
+        missing = keys - self._by_key.keys()
+        if missing:
+            raise KeyError(sorted(missing)[0])
+        touched: set[int] = set()
+        for key in keys:
+            section, entry = self._by_key.pop(key)
+            section.leaf_counts.subtract((entry.artist_key, entry.album_key))
+            touched.add(section.key)
+        for section_key in touched:
+            section = self.sections[section_key]
+            section.entries = [e for e in section.entries if e.rating_key not in keys]
+            section.albums = {
+                k: n for k, n in section.albums.items() if section.leaf_counts[n.rating_key] > 0
+            }
+            section.artists = {
+                k: n for k, n in section.artists.items() if section.leaf_counts[n.rating_key] > 0
+            }
+            section.leaf_counts = +section.leaf_counts  # drops the zero counts
+            self._content_changed(section)
+
+    def _content_changed(self, section: _Section) -> None:
+        self._change_seq += 1
+        section.content_changed_at = self._change_seq
 
     def _entry(self, rating_key: int) -> tuple[_Section, _Entry] | None:
         return self._by_key.get(rating_key)
@@ -277,6 +342,13 @@ class PlexSimulator:
             if r.method == method and re.search(path_regex, r.path) is not None
         )
 
+    def route_counts(self) -> Counter[str]:
+        """Requests per route, e.g. ``{"GET /library/sections/{key}/all": 20}`` (faults included).
+
+        ``self.requests.clear()`` starts counting afresh.
+        """
+        return Counter(r.route or f"{r.method} (no route)" for r in self.requests)
+
     # ------------------------------------------------------------------ server
 
     def build_app(self) -> web.Application:
@@ -286,14 +358,21 @@ class PlexSimulator:
         )
         self.faults.add_routes(app)
         r = app.router
+        r.add_get("/_sim/requests", self._sim_requests)
+        r.add_delete("/_sim/requests", self._sim_clear_requests)
+        r.add_post("/_sim/tracks/touch", self._sim_touch)
+        r.add_post("/_sim/tracks/remove", self._sim_remove)
         r.add_get("/", self._root)
+        r.add_get("/media/providers", self._media_providers)
         r.add_get("/identity", self._identity)
         r.add_get("/library", self._library)
         r.add_get("/library/sections", self._sections)
         r.add_get("/library/sections/", self._sections)
         r.add_get(r"/library/sections/{key:\d+}/all", self._section_all)
         r.add_get(r"/library/sections/{key:\d+}/collections", self._section_collections)
+        # plexapi refreshes with GET; Plex's published API documents POST. Both work on Plex.
         r.add_get(r"/library/sections/{key:\d+}/refresh", self._refresh)
+        r.add_post(r"/library/sections/{key:\d+}/refresh", self._refresh)
         r.add_delete(r"/library/sections/{key:\d+}/refresh", self._cancel_refresh)
         r.add_get(r"/library/metadata/{keys:[\d,]+}", self._metadata)
         r.add_get(r"/library/metadata/{key:\d+}/children", self._children)
@@ -348,8 +427,10 @@ class PlexSimulator:
     async def _log_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith("/_sim/"):
             start, size = _container_window(request)
+            resource = request.match_info.route.resource
+            route = f"{request.method} {resource.canonical}" if resource is not None else ""
             self.requests.append(
-                SimRequest(request.method, request.path, dict(request.query), start, size)
+                SimRequest(request.method, request.path, dict(request.query), start, size, route)
             )
         return await handler(request)
 
@@ -391,7 +472,9 @@ class PlexSimulator:
             "mediaTagVersion": 1700000000,
         }
 
-    def _track_element(self, section: _Section, entry: _Entry, *, guids: bool) -> ET.Element:
+    def _track_element(
+        self, section: _Section, entry: _Entry, *, guids: bool, shape: _Shape | None = None
+    ) -> ET.Element:
         track = entry.track
         artist_name = track.album_artist or track.artist
         album_node = section.albums[(artist_name, track.album)]
@@ -422,7 +505,12 @@ class PlexSimulator:
             "addedAt": _epoch(track.added_at),
             "updatedAt": _epoch(track.updated_at),
         }
+        if shape is not None:
+            attrs = shape.fields(attrs)
         elem = ET.Element("Track", {k: str(v) for k, v in attrs.items() if v is not None})
+        if shape is not None and "Media" in shape.exclude_elements:
+            guids = guids and "Guid" not in shape.exclude_elements
+            return self._add_guids(elem, track) if guids else elem
         suffix = Path(track.file_path).suffix.lstrip(".").lower() or "flac"
         media = ET.SubElement(
             elem,
@@ -444,15 +532,23 @@ class PlexSimulator:
                 "key": f"/library/parts/{entry.part_id}/{_epoch(track.updated_at)}/file.{suffix}",
                 "duration": str(track.duration_ms),
                 "file": track.file_path,
-                "size": str(max(track.duration_ms, 1) * 125),
+                "size": str(_part_size(track)),
                 "container": suffix,
             },
         )
-        if guids:
-            if track.mbid:
-                ET.SubElement(elem, "Guid", {"id": f"mbid://{track.mbid}"})
-            if self.expose_isrc and track.isrc:
-                ET.SubElement(elem, "Guid", {"id": f"isrc://{track.isrc}"})
+        if shape is not None and "Part" in shape.exclude_elements:
+            # What Plex does when Part is excluded: the Media says how many there were.
+            media.remove(media[0])
+            media.set("partCount", "1")
+        if guids and (shape is None or "Guid" not in shape.exclude_elements):
+            self._add_guids(elem, track)
+        return elem
+
+    def _add_guids(self, elem: ET.Element, track: PlexLibraryTrack) -> ET.Element:
+        if track.mbid:
+            ET.SubElement(elem, "Guid", {"id": f"mbid://{track.mbid}"})
+        if self.expose_isrc and track.isrc:
+            ET.SubElement(elem, "Guid", {"id": f"isrc://{track.isrc}"})
         return elem
 
     def _node_element(self, section: _Section, node: _Node, type_: str) -> ET.Element:
@@ -529,7 +625,12 @@ class PlexSimulator:
         if render is not None:
             page = [render(item) for item in page]
         container.extend(page)
-        return self._xml(container)
+        response = self._xml(container)
+        if start is not None or size is not None:
+            # Plex repeats the window in headers (X-Plex-Container-Total-Size, -Start).
+            response.headers["X-Plex-Container-Start"] = str(start or 0)
+            response.headers["X-Plex-Container-Total-Size"] = str(len(items))
+        return response
 
     # ------------------------------------------------------------------ handlers
 
@@ -604,6 +705,8 @@ class PlexSimulator:
                     "scannedAt": _epoch(section.scanned_at or section.created_at),
                     "content": "1",
                     "directory": "1",
+                    "contentChangedAt": str(section.content_changed_at),
+                    "hidden": "0",
                 },
             )
             for index, location in enumerate(section.locations, start=1):
@@ -624,39 +727,45 @@ class PlexSimulator:
         if query.get("includeMeta") == "1":
             container.append(_meta(section))
         try:
-            predicates = _filters(query, type_name or "")
+            matches = _filter_expression(query, type_name or "")
         except ValueError as err:
             return web.Response(status=400, text=f"<html><body>{err}</body></html>")
         guids = query.get("includeGuids") == "1"
+        shape = _Shape.of(query, trims=self.include_fields_trims)
         if section.type == "movie":
             movies = section.movies if type_name == "movie" else []
             return self._paged(
-                request, container, movies, lambda m: self._movie_element(section, m[0], m[1])
+                request,
+                container,
+                movies,
+                lambda m: shape.apply(self._movie_element(section, m[0], m[1])),
             )
         if type_name == "track":
-            entries = [
-                e
-                for e in section.entries
-                if all(p(e.track.title, e.track.added_at, e.track.updated_at) for p in predicates)
-            ]
+            entries = section.entries
+            if matches is not None:
+                entries = [
+                    e
+                    for e in entries
+                    if matches(e.track.title, e.track.added_at, e.track.updated_at)
+                ]
             return self._paged(
                 request,
                 container,
                 entries,
-                lambda e: self._track_element(section, e, guids=guids),
+                lambda e: self._track_element(section, e, guids=guids, shape=shape),
             )
         if type_name in ("artist", "album"):
             nodes = section.artists if type_name == "artist" else section.albums
             matching = [
                 node
                 for node in nodes.values()
-                if all(p(node.title, node.added_at, node.updated_at) for p in predicates)
+                if matches is None or matches(node.title, node.added_at, node.updated_at)
             ]
             return self._paged(
                 request,
                 container,
                 matching,
-                lambda node: self._node_element(section, node, type_name),
+                lambda node: shape.apply(self._node_element(section, node, type_name)),
             )
         return self._paged(request, container, [])
 
@@ -706,6 +815,80 @@ class PlexSimulator:
             track.added_at = track.updated_at = now
         self.add_tracks(section.key, found)
         section.scanned_at = now
+
+    async def _media_providers(self, request: web.Request) -> web.Response:
+        """The library provider and its sections; totals only with ``includeStorage=1``."""
+        storage = request.query.get("includeStorage") == "1"
+        container = self._container(
+            size=1,
+            friendlyName=self.friendly_name,
+            machineIdentifier=self.machine_identifier,
+            version=self.version,
+        )
+        provider = ET.SubElement(
+            container,
+            "MediaProvider",
+            {
+                "identifier": LIBRARY_IDENTIFIER,
+                "title": "Library",
+                "types": "video,audio,photo",
+                "protocols": "stream,download",
+            },
+        )
+        feature = ET.SubElement(
+            provider, "Feature", {"key": "/library/sections", "type": "content"}
+        )
+        ET.SubElement(feature, "Directory", {"hubKey": "/hubs", "title": "Home"})
+        for section in self.sections.values():
+            attrs = {
+                "id": str(section.key),
+                "key": f"/library/sections/{section.key}",
+                "hubKey": f"/hubs/sections/{section.key}",
+                "type": section.type,
+                "title": section.title,
+                "uuid": section.uuid,
+                "refreshing": "1" if self.is_refreshing(section.key) else "0",
+                "updatedAt": _epoch(section.scanned_at or section.created_at),
+                "scannedAt": _epoch(section.scanned_at or section.created_at),
+            }
+            if storage:
+                if section.type == "artist":
+                    duration = sum(e.track.duration_ms for e in section.entries)
+                    size = sum(_part_size(e.track) for e in section.entries)
+                else:
+                    duration = sum(m.duration_ms for _, m in section.movies)
+                    size = 0
+                attrs |= {"durationTotal": str(duration), "storageTotal": str(size)}
+            ET.SubElement(feature, "Directory", attrs)
+        return self._xml(container)
+
+    async def _sim_requests(self, request: web.Request) -> web.Response:
+        return web.json_response({"total": len(self.requests), "routes": self.route_counts()})
+
+    async def _sim_clear_requests(self, request: web.Request) -> web.Response:
+        self.requests.clear()
+        return web.Response(status=204)
+
+    async def _sim_touch(self, request: web.Request) -> web.Response:
+        """``{"rating_keys": [...], "updated_at": epoch (optional)}``: tracks changed."""
+        body = await request.json()
+        when = body.get("updated_at")
+        moment = datetime.fromtimestamp(when, UTC) if when is not None else datetime.now(UTC)
+        try:
+            for key in body["rating_keys"]:
+                self.touch(int(key), moment)
+        except KeyError as err:
+            return web.json_response({"error": f"unknown rating key {err}"}, status=404)
+        return web.Response(status=204)
+
+    async def _sim_remove(self, request: web.Request) -> web.Response:
+        """``{"rating_keys": [...]}``: tracks deleted."""
+        body = await request.json()
+        try:
+            self.remove_tracks(int(key) for key in body["rating_keys"])
+        except KeyError as err:
+            return web.json_response({"error": f"unknown rating key {err}"}, status=404)
+        return web.Response(status=204)
 
     async def _metadata(self, request: web.Request) -> web.Response:
         keys = [int(k) for k in request.match_info["keys"].split(",") if k]
@@ -941,48 +1124,147 @@ _RELATIVE_RE = re.compile(r"^-?(\d+)(mon|[smhdwy])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mon": 2592000, "y": 31536000}
 
 
-def _filters(query: Any, type_name: str) -> list[Any]:
-    """Predicates from ``[type.]addedAt|updatedAt(>>|<<)=value`` and ``title=text`` parameters.
+# Filters see an item as (title, added_at, updated_at).
+Predicate = Callable[[str, datetime, datetime], bool]
+
+
+def _predicate(name: str, raw: str, type_name: str) -> Predicate | None:
+    """One ``[type.]addedAt|updatedAt(>>|<<|!)=value`` or ``title=text`` parameter, else None.
 
     ``>>=`` is Plex's "is after" and ``<<=`` "is before"; a value is a Unix time or a relative
     date such as ``-30d``. ``title`` matches when it contains the text, ignoring case.
-    Predicates receive ``(title, added_at, updated_at)``.
     """
-    predicates = []
+    if re.fullmatch(r"(?:[a-z]+\.)?title", name):
+        text = raw.casefold()
+        return lambda title, *_: text in title.casefold()
+    match = _FILTER_RE.match(name)
+    if match is None:
+        # Plex answers 200 and drops a filter on a field it does not know: everything matches.
+        return None
+    if match["type"] and match["type"] != type_name:
+        # Plex would filter on the parent's field (album.addedAt); not modelled, so refused.
+        raise ValueError(f"filter {name} on another level than {type_name} is not simulated")
+    relative = _RELATIVE_RE.match(raw)
+    now = time.time()
+    bound = now - int(relative[1]) * _UNITS[relative[2]] if relative else float(int(raw))
+    index = 1 if match["field"] == "addedAt" else 2
+    op = match["op"]
+
+    def predicate(*row: Any) -> bool:
+        value = row[index].timestamp()
+        if op == ">>":
+            return bool(value > bound)
+        if op == "<<":
+            return bool(value < bound)
+        if op == "!":
+            return int(value) != int(bound)
+        return int(value) == int(bound)
+
+    return predicate
+
+
+def _filter_expression(query: Any, type_name: str) -> Predicate | None:
+    """The filter of a media query, or None when it has none.
+
+    Parameters are ANDed in order; ``or=1`` is an explicit OR (binding looser than AND) and
+    ``push=1``/``pop=1`` open and close a group, as in Plex's media queries
+    (``push=1&a=1&or=1&b=2&pop=1&c=3`` is ``(a OR b) AND c``).
+    """
+    tokens: list[str | Predicate] = []
     for name, raw in query.items():
-        if re.fullmatch(r"(?:[a-z]+\.)?title", name):
-            text = raw.casefold()
-            predicates.append(lambda *row, text=text: text in row[0].casefold())
-            continue
-        match = _FILTER_RE.match(name)
-        if match is None:
-            if re.match(r"^(?:[a-z]+\.)?[A-Za-z]+(>>|<<)$", name):
-                raise ValueError(f"unsupported filter {name}")
-            continue
-        if match["type"] and match["type"] != type_name:
-            raise ValueError(f"filter {name} does not apply to type {type_name}")
-        relative = _RELATIVE_RE.match(raw)
-        if relative:
-            bound = time.time() - int(relative[1]) * _UNITS[relative[2]]
-        else:
-            bound = float(int(raw))
-        index = 1 if match["field"] == "addedAt" else 2
-        op = match["op"]
+        if name in ("push", "pop", "or") and raw == "1":
+            tokens.append(name)
+        elif (predicate := _predicate(name, raw, type_name)) is not None:
+            tokens.append(predicate)
+    if not tokens:
+        return None
+    position = 0
 
-        def predicate(
-            *row: Any, index: int = index, op: str | None = op, bound: float = bound
-        ) -> bool:
-            value = row[index].timestamp()
-            if op == ">>":
-                return bool(value > bound)
-            if op == "<<":
-                return bool(value < bound)
-            if op == "!":
-                return int(value) != int(bound)
-            return int(value) == int(bound)
+    def peek() -> str | Predicate | None:
+        return tokens[position] if position < len(tokens) else None
 
-        predicates.append(predicate)
-    return predicates
+    def any_of() -> Predicate:
+        nonlocal position
+        branches = [all_of()]
+        while peek() == "or":
+            position += 1
+            branches.append(all_of())
+        return lambda *row: any(branch(*row) for branch in branches)
+
+    def all_of() -> Predicate:
+        nonlocal position
+        factors: list[Predicate] = []
+        while (token := peek()) not in (None, "or", "pop"):
+            position += 1
+            if token == "push":
+                factors.append(any_of())
+                if peek() != "pop":
+                    raise ValueError("push=1 without pop=1")
+                position += 1
+            else:
+                assert not isinstance(token, str)
+                factors.append(token)
+        if not factors:
+            raise ValueError("empty filter group")
+        return lambda *row: all(factor(*row) for factor in factors)
+
+    expression = any_of()
+    if position != len(tokens):
+        raise ValueError("pop=1 without push=1")
+    return expression
+
+
+_EDITABLE = frozenset({"title", "duration_ms", "file_path", "isrc", "mbid", "track_no", "disc_no"})
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:4])
+
+
+def _part_size(track: PlexLibraryTrack) -> int:
+    """A file size from the duration, as for a 1,000 kbit/s file."""
+    return max(track.duration_ms, 1) * 125
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Response trimming a request asked for (``includeFields``, ``excludeFields``, ...).
+
+    Fields apply to the listed items' own attributes ("left off any metadata items" in Plex's
+    API docs); excluded elements go at any depth. ``includeFields`` is ``None`` when the
+    request had none or the server version does not trim with it.
+    """
+
+    include_fields: frozenset[str] | None
+    exclude_fields: frozenset[str]
+    exclude_elements: frozenset[str]
+
+    @classmethod
+    def of(cls, query: Any, *, trims: bool) -> _Shape:
+        def names(key: str) -> frozenset[str]:
+            return frozenset(n for n in str(query.get(key, "")).split(",") if n)
+
+        include = names("includeFields") if trims and "includeFields" in query else None
+        return cls(include, names("excludeFields"), names("excludeElements"))
+
+    def fields(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.include_fields is not None:
+            attrs = {k: v for k, v in attrs.items() if k in self.include_fields}
+        if self.exclude_fields:
+            attrs = {k: v for k, v in attrs.items() if k not in self.exclude_fields}
+        return attrs
+
+    def apply(self, elem: ET.Element) -> ET.Element:
+        if self.include_fields is not None or self.exclude_fields:
+            kept = self.fields(dict(elem.attrib))
+            elem.attrib.clear()
+            elem.attrib.update(kept)
+        if self.exclude_elements:
+            for parent in list(elem.iter()):
+                for child in list(parent):
+                    if child.tag in self.exclude_elements:
+                        parent.remove(child)
+        return elem
 
 
 def _meta(section: _Section) -> ET.Element:
@@ -1022,10 +1304,11 @@ def _meta(section: _Section) -> ET.Element:
                 "title": "Date Added",
             },
         )
+        # Plex does not advertise updatedAt (plexapi adds it to listFields itself, as a field
+        # "available but not exposed"), though filtering on it works.
         for key, title, ftype in (
             ("title", "Title", "string"),
             ("addedAt", "Date Added", "date"),
-            ("updatedAt", "Date Updated", "date"),
         ):
             ET.SubElement(elem, "Field", {"key": prefix + key, "title": title, "type": ftype})
     operators = {
@@ -1155,16 +1438,59 @@ def demo_library(
     return tracks
 
 
+def bulk_library(
+    count: int,
+    seed: int = 0,
+    *,
+    root: str = "/music",
+    tracks_per_album: int = 10,
+    albums_per_artist: int = 5,
+    start: datetime = datetime(2020, 1, 1, tzinfo=UTC),
+) -> list[PlexLibraryTrack]:
+    """``count`` deterministic tracks, cheap to make (for 100,000-track benchmarks)."""
+    rng = random.Random(seed)
+    tracks = []
+    per_artist = tracks_per_album * albums_per_artist
+    for n in range(count):
+        artist = f"{_WORDS[n // per_artist % len(_WORDS)]} Band {n // per_artist}"
+        album = f"{_WORDS[n // tracks_per_album % len(_WORDS)]} Album {n // tracks_per_album}"
+        title = f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} {n}"
+        number = n % tracks_per_album + 1
+        moment = start + timedelta(seconds=60 * n)
+        tracks.append(
+            PlexLibraryTrack(
+                title=title,
+                artist=artist,
+                album=album,
+                year=1970 + n // per_artist % 50,
+                track_no=number,
+                duration_ms=rng.randint(90_000, 420_000),
+                file_path=f"{root}/{artist}/{album}/{number:02d} - {title}.flac",
+                added_at=moment,
+                updated_at=moment,
+                mbid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            )
+        )
+    return tracks
+
+
 async def _serve(args: argparse.Namespace) -> None:
-    sim = PlexSimulator(token=args.token, library_dir=args.library_dir)
-    root = str(args.library_dir) if args.library_dir else "/music"
-    sim.add_tracks(
-        sim.music_section_key, demo_library(args.seed, root=root, artists=max(args.demo // 16, 1))
+    sim = PlexSimulator(
+        token=args.token, library_dir=args.library_dir, refresh_seconds=args.refresh_seconds
     )
+    root = str(args.library_dir) if args.library_dir else "/music"
+    if args.tracks is not None:
+        sim.add_tracks(sim.music_section_key, bulk_library(args.tracks, args.seed, root=root))
+    else:
+        sim.add_tracks(
+            sim.music_section_key,
+            demo_library(args.seed, root=root, artists=max(args.demo // 16, 1)),
+        )
     for spec in args.fault:
         sim.faults.add(spec)
     url = await sim.start(args.host, args.port)
-    print(f"Plex simulator on {url} (token {sim.token})")
+    # One line a parent process can read: the bound URL comes first.
+    print(f"Plex simulator on {url} (token {sim.token})", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -1179,6 +1505,10 @@ def main() -> None:
     parser.add_argument("--token", default="sim-plex-token")
     parser.add_argument("--library-dir", type=Path, default=None)
     parser.add_argument("--demo", type=int, default=96, help="about this many demo tracks")
+    parser.add_argument(
+        "--tracks", type=int, default=None, help="exactly this many generated tracks (bulk)"
+    )
+    parser.add_argument("--refresh-seconds", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fault", action="append", default=[], help="fault spec, repeatable")
     args = parser.parse_args()
