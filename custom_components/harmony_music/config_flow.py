@@ -28,7 +28,6 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
-    TimeSelector,
 )
 import voluptuous as vol
 
@@ -38,7 +37,6 @@ from .clients.plex import PlexClient
 from .clients.slskd import SlskdClient
 from .clients.spotify import SpotifyClient
 from .const import (
-    AUDIO_FORMATS,
     CONF_BEETS_CONFIG,
     CONF_BEETS_DIRECTORY,
     CONF_BEETS_LIBRARY,
@@ -51,15 +49,14 @@ from .const import (
     CONF_SLSKD_URL,
     DEFAULT_OPTIONS,
     DOMAIN,
-    OPT_AUTOSYNC_FORMATS,
-    OPT_AUTOSYNC_TIME,
-    OPT_SCAN_INCREMENTAL,
+    LOGGER,
+    OPT_MATCHING_BATCH_SIZE,
+    OPT_MATCHING_THRESHOLD,
     OPTION_RANGES,
     SPOTIFY_SCOPES,
 )
 from .spotify_urls import spotify_api_url
 
-_LOGGER = logging.getLogger(__name__)
 URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
@@ -117,7 +114,7 @@ async def validate_plex(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[s
     except InvalidAuthError:
         return {"base": "invalid_auth"}, {}
     except Exception:
-        _LOGGER.exception("Unexpected error talking to Plex")
+        LOGGER.exception("Unexpected error talking to Plex")
         return {"base": "unknown"}, {}
     finally:
         await client.async_close()
@@ -138,7 +135,7 @@ async def validate_slskd(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[s
     except InvalidAuthError:
         return {"base": "invalid_auth"}
     except Exception:
-        _LOGGER.exception("Unexpected error talking to slskd")
+        LOGGER.exception("Unexpected error talking to slskd")
         return {"base": "unknown"}
     if not await hass.async_add_executor_job(Path(data[CONF_SLSKD_DOWNLOADS_DIR]).is_dir):
         return {CONF_SLSKD_DOWNLOADS_DIR: "path_not_found"}
@@ -164,10 +161,10 @@ async def validate_beets(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[s
     except BeetsPathError as err:
         return {_BEETS_FIELDS.get(err.field, "base"): "path_not_found"}
     except BeetsError as err:
-        _LOGGER.warning("beets does not run: %s", err)
+        LOGGER.warning("beets does not run: %s", err)
         return {"base": "cannot_connect"}
     except Exception:
-        _LOGGER.exception("Unexpected error running beets")
+        LOGGER.exception("Unexpected error running beets")
         return {"base": "unknown"}
     return {}
 
@@ -187,7 +184,7 @@ class HarmonyMusicConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler,
     @property
     def logger(self) -> logging.Logger:
         """Logger of the OAuth2 steps."""
-        return _LOGGER
+        return LOGGER
 
     @property
     def extra_authorize_data(self) -> dict[str, Any]:
@@ -213,7 +210,7 @@ class HarmonyMusicConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler,
         try:
             user = await client.async_current_user()
         except Exception:
-            _LOGGER.exception("Could not read the Spotify account")
+            LOGGER.exception("Could not read the Spotify account")
             return self.async_abort(reason="connection_error")
         await self.async_set_unique_id(user.id)
         if self.source == SOURCE_REAUTH:
@@ -372,26 +369,29 @@ def _number(key: str) -> NumberSelector:
     )
 
 
+# Options the form offers: only those some running code reads. Each worker brings its own
+# options here with the code that reads them (the rest keep their defaults meanwhile).
+FORM_OPTIONS: tuple[str, ...] = (OPT_MATCHING_BATCH_SIZE, OPT_MATCHING_THRESHOLD)
+
+
+def _typed(key: str, value: Any) -> Any:
+    """Number selectors give floats: whole-number options are stored as int."""
+    if key in OPTION_RANGES and float(OPTION_RANGES[key][2]).is_integer():
+        return int(value)
+    return value
+
+
 class HarmonyMusicOptionsFlow(OptionsFlow):
     """Tuning; workers read the options each cycle, so saving needs no reload."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """All settings on one form."""
+        """The settings of the running workers on one form."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            options = {**self.config_entry.options}
+            options.update({key: _typed(key, value) for key, value in user_input.items()})
+            return self.async_create_entry(data=options)
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
         fields: dict[vol.Marker, Any] = {
-            vol.Required(key, default=current[key]): _number(key) for key in OPTION_RANGES
+            vol.Required(key, default=current[key]): _number(key) for key in FORM_OPTIONS
         }
-        fields[vol.Required(OPT_SCAN_INCREMENTAL, default=current[OPT_SCAN_INCREMENTAL])] = (
-            BooleanSelector()
-        )
-        fields[vol.Required(OPT_AUTOSYNC_TIME, default=current[OPT_AUTOSYNC_TIME])] = TimeSelector()
-        fields[vol.Required(OPT_AUTOSYNC_FORMATS, default=current[OPT_AUTOSYNC_FORMATS])] = (
-            SelectSelector(
-                SelectSelectorConfig(
-                    options=AUDIO_FORMATS, multiple=True, translation_key="audio_format"
-                )
-            )
-        )
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))

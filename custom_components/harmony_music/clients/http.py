@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-import logging
 from typing import Any
 
 import aiohttp
 
+from ..const import LOGGER
 from .errors import (
     CannotConnectError,
     ClientError,
@@ -24,8 +24,6 @@ from .errors import (
     RateLimitedError,
     ResponseError,
 )
-
-_LOGGER = logging.getLogger(__name__)
 
 # Headers, or a coroutine that makes them per attempt (a token provider may refresh in between).
 Headers = Mapping[str, str] | Callable[[], Awaitable[Mapping[str, str]]]
@@ -135,6 +133,6 @@ async def request_json(
         except (aiohttp.ClientError, TimeoutError) as err:
             last_error = f"{service} unreachable: {type(err).__name__} {err}".strip()
         if attempt < policy.attempts:
-            _LOGGER.debug("%s; retry %d in %.2f s", last_error, attempt, wait)
+            LOGGER.debug("%s; retry %d in %.2f s", last_error, attempt, wait)
             await asyncio.sleep(wait)
     raise CannotConnectError(last_error)

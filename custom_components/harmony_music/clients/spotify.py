@@ -11,12 +11,12 @@ connections retry with capped exponential backoff, then CannotConnectError.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-import logging
 from typing import Final
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..const import LOGGER
 from .errors import (
     ClientError,
     InvalidAuthError,
@@ -51,7 +51,6 @@ __all__ = [
     "TokenProvider",
 ]
 
-_LOGGER = logging.getLogger(__name__)
 
 TokenProvider = Callable[[], Awaitable[str]]
 
@@ -170,7 +169,7 @@ class SpotifyClient:
         try:
             entries = [e async for e in self._pages(f"/playlists/{playlist_id}/items", params)]
         except NotFoundError:
-            _LOGGER.debug("No /items route for playlist %s; reading /tracks", playlist_id)
+            LOGGER.debug("No /items route for playlist %s; reading /tracks", playlist_id)
             entries = [e async for e in self._pages(f"/playlists/{playlist_id}/tracks", params)]
         items = [
             SpotifyPlaylistItem(added_at(entry), track, entry)
@@ -178,7 +177,7 @@ class SpotifyClient:
             if (track := playable_track(entry)) is not None
         ]
         if len(items) < len(entries):
-            _LOGGER.debug(
+            LOGGER.debug(
                 "Playlist %s: skipped %d of %d entries (local, episode, unavailable)",
                 playlist_id,
                 len(entries) - len(items),

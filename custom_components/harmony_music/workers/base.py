@@ -97,7 +97,7 @@ class BaseWorker[StateT: WorkerState]:
                     idle_for = await self.run_cycle()
                 except asyncio.CancelledError:
                     raise
-                except Exception as err:  # noqa: BLE001 - a worker must survive any cycle
+                except Exception as err:
                     LOGGER.exception("%s worker cycle failed", self.name)
                     self.set_status(WorkerStatus.ERROR, str(err) or type(err).__name__)
                     idle_for = self.error_backoff

@@ -282,7 +282,7 @@ class QueueWorker[StateT: QueueWorkerState](BaseWorker[StateT]):
                     await self.queue.async_fail(job, str(err), retryable=False)
             except asyncio.CancelledError:
                 raise  # unloading: the rows stay running and are requeued at the next start
-            except Exception as err:  # noqa: BLE001 - one bad call never ends the worker
+            except Exception as err:
                 if not isinstance(err, RetryableJobError):
                     LOGGER.exception("%s jobs %s failed", self.name, [job.id for job in jobs])
                 for job in jobs:
