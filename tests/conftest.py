@@ -57,6 +57,24 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
+@pytest.fixture(autouse=True)
+def offline_services(request: pytest.FixtureRequest) -> Generator[None]:
+    """The fake hosts of ``entry_data`` are unreachable at once (no DNS lookups).
+
+    Tests marked ``real_services`` run simulators and talk to them for real.
+    """
+    if request.node.get_closest_marker("real_services") or "hass" not in request.fixturenames:
+        yield
+        return
+    from custom_components.harmony_music.clients.errors import CannotConnectError
+
+    with patch(
+        "custom_components.harmony_music.clients.slskd.SlskdClient.async_get_application",
+        side_effect=CannotConnectError("slskd is not running in this test"),
+    ):
+        yield
+
+
 CLIENT_ID = "test-client-id"
 # A fixed entry id keeps unique ids (and so snapshots) stable between runs.
 ENTRY_ID = "01JHARMONYMUSICTESTENTRY01"

@@ -337,11 +337,21 @@ async def test_options_flow_saves_without_reload(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert {str(key) for key in result["data_schema"].schema} == {
+        "sync_worker_concurrency",
+        "sync_poll_interval",
+        "sync_stuck_queued_seconds",
+        "sync_stuck_stalled_seconds",
+        "sync_min_free_gb",
         "matching_worker_batch_size",
         "matching_confidence_threshold",
     }
     # The number selector hands over floats, as the frontend does.
-    new = {"matching_worker_batch_size": 10.0, "matching_confidence_threshold": 0.9}
+    new = {
+        **{key: DEFAULT_OPTIONS[key] for key in result["data_schema"].schema},
+        "matching_worker_batch_size": 10.0,
+        "matching_confidence_threshold": 0.9,
+        "sync_worker_concurrency": 3.0,
+    }
     with patch.object(hass.config_entries, "async_reload") as reload:
         result = await hass.config_entries.options.async_configure(result["flow_id"], new)
         await hass.async_block_till_done()
@@ -352,5 +362,6 @@ async def test_options_flow_saves_without_reload(
     assert (batch_size, type(batch_size)) == (10, int)
     assert init_integration.runtime_data.matching.claim_limit == 10
     assert init_integration.runtime_data.matching.threshold == 0.9
+    assert init_integration.runtime_data.download.concurrency in (0, 3)  # 0 while paused
     # Options the form does not show keep their stored values.
     assert init_integration.options["autosync_time"] == DEFAULT_OPTIONS["autosync_time"]

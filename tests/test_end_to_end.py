@@ -30,6 +30,8 @@ from tests.simulators.plex import PlexSimulator, demo_library
 from tests.simulators.slskd import SlskdSimulator
 from tests.simulators.spotify import SpotifySimulator
 
+pytestmark = pytest.mark.real_services
+
 
 @pytest.fixture
 async def plex_sim(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[PlexSimulator]:
@@ -119,7 +121,7 @@ async def test_add_integration_against_simulators(
     user = await entry.runtime_data.spotify.async_current_user()
     assert user.id == spotify_sim.user.id
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert {e.domain for e in entities} == {"sensor", "event"}
+    assert {e.domain for e in entities} == {"sensor", "event", "switch"}
 
     track = {
         "id": "4uLU6hMCjMI75M1A2tKUQC",

@@ -40,9 +40,10 @@ from .coordinator import HarmonyConfigEntry, HarmonyData
 from .services import async_setup_services
 from .spotify_urls import spotify_api_url
 from .store import Store, StoreCorruptError, StoreError, StoreLockedError
+from .workers.download import DownloadWorker
 from .workers.matching import MatchingWorker
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -111,28 +112,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         data[CONF_PLEX_URL], data[CONF_PLEX_TOKEN], verify_ssl=data[CONF_PLEX_VERIFY_SSL]
     )
     entry.async_on_unload(plex.async_close)
-    matching = MatchingWorker(hass, entry, store)
+    slskd = SlskdClient(session, data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY])
+    beets = BeetsClient(
+        Path(data[CONF_BEETS_LIBRARY]),
+        Path(data[CONF_BEETS_DIRECTORY]),
+        config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
+    )
+    workers = (
+        matching := MatchingWorker(hass, entry, store),
+        download := DownloadWorker(hass, entry, store, slskd, beets, plex),
+    )
     entry.runtime_data = HarmonyData(
         store=store,
         spotify=SpotifyClient(session, access_token, base_url=spotify_api_url()),
         plex=plex,
-        slskd=SlskdClient(session, data[CONF_SLSKD_URL], data[CONF_SLSKD_API_KEY]),
-        beets=BeetsClient(
-            Path(data[CONF_BEETS_LIBRARY]),
-            Path(data[CONF_BEETS_DIRECTORY]),
-            config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
-        ),
+        slskd=slskd,
+        beets=beets,
         matching=matching,
+        download=download,
     )
     try:
-        await matching.async_prepare()
+        for worker in workers:
+            await worker.async_prepare()
     except StoreError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="database_error",
             translation_placeholders={"path": str(db_path), "error": str(err)},
         ) from err
-    matching.async_start()
+    for worker in workers:
+        worker.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

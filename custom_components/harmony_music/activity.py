@@ -18,6 +18,7 @@ class ActivityType(StrEnum):
 
     MATCHING_BATCH = "matching_batch"
     MATCHING_FAILED = "matching_failed"
+    DOWNLOAD_COMPLETED = "download_completed"
     DOWNLOAD_FAILED = "download_failed"
     SCAN_FAILED = "scan_failed"
     SOULSEEK_LOW_QUALITY = "soulseek_low_quality"

@@ -52,6 +52,11 @@ from .const import (
     LOGGER,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
+    OPT_SYNC_MIN_FREE_GB,
+    OPT_SYNC_POLL_INTERVAL,
+    OPT_SYNC_STUCK_QUEUED,
+    OPT_SYNC_STUCK_STALLED,
+    OPT_SYNC_WORKER_CONCURRENCY,
     OPTION_RANGES,
     SPOTIFY_SCOPES,
 )
@@ -371,7 +376,15 @@ def _number(key: str) -> NumberSelector:
 
 # Options the form offers: only those some running code reads. Each worker brings its own
 # options here with the code that reads them (the rest keep their defaults meanwhile).
-FORM_OPTIONS: tuple[str, ...] = (OPT_MATCHING_BATCH_SIZE, OPT_MATCHING_THRESHOLD)
+FORM_OPTIONS: tuple[str, ...] = (
+    OPT_SYNC_WORKER_CONCURRENCY,
+    OPT_SYNC_POLL_INTERVAL,
+    OPT_SYNC_STUCK_QUEUED,
+    OPT_SYNC_STUCK_STALLED,
+    OPT_SYNC_MIN_FREE_GB,
+    OPT_MATCHING_BATCH_SIZE,
+    OPT_MATCHING_THRESHOLD,
+)
 
 
 def _typed(key: str, value: Any) -> Any:

@@ -32,6 +32,9 @@ CONF_BEETS_CONFIG: Final = "beets_config"
 OPT_SYNC_WORKER_CONCURRENCY: Final = "sync_worker_concurrency"
 OPT_SYNC_POLL_INTERVAL: Final = "sync_poll_interval"
 OPT_SYNC_POLL_INTERVAL_IDLE: Final = "sync_poll_interval_idle"
+OPT_SYNC_STUCK_QUEUED: Final = "sync_stuck_queued_seconds"
+OPT_SYNC_STUCK_STALLED: Final = "sync_stuck_stalled_seconds"
+OPT_SYNC_MIN_FREE_GB: Final = "sync_min_free_gb"
 OPT_MATCHING_BATCH_SIZE: Final = "matching_worker_batch_size"
 OPT_MATCHING_THRESHOLD: Final = "matching_confidence_threshold"
 OPT_SCAN_INTERVAL: Final = "scan_worker_interval_seconds"
@@ -47,6 +50,13 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     OPT_SYNC_WORKER_CONCURRENCY: 2,
     OPT_SYNC_POLL_INTERVAL: 2.0,
     OPT_SYNC_POLL_INTERVAL_IDLE: 30.0,
+    # Peers give up on "queued" after 90 s to 5 min and on "no progress" after 30 s to 30 min.
+    # We wait the longest a peer commonly allows for a remote queue (a place in a popular peer's
+    # queue is worth keeping), and 3 minutes without a byte: a peer that sent nothing for that
+    # long has usually dropped the connection without telling slskd.
+    OPT_SYNC_STUCK_QUEUED: 300,
+    OPT_SYNC_STUCK_STALLED: 180,
+    OPT_SYNC_MIN_FREE_GB: 5.0,
     OPT_MATCHING_BATCH_SIZE: 50,
     OPT_MATCHING_THRESHOLD: 0.8,
     OPT_SCAN_INTERVAL: 900,
@@ -62,6 +72,9 @@ OPTION_RANGES: Final[dict[str, tuple[float, float, float]]] = {
     OPT_SYNC_WORKER_CONCURRENCY: (1, 8, 1),
     OPT_SYNC_POLL_INTERVAL: (0.5, 60, 0.5),
     OPT_SYNC_POLL_INTERVAL_IDLE: (5, 600, 1),
+    OPT_SYNC_STUCK_QUEUED: (60, 86400, 1),
+    OPT_SYNC_STUCK_STALLED: (30, 3600, 1),
+    OPT_SYNC_MIN_FREE_GB: (0, 1000, 0.5),
     OPT_MATCHING_BATCH_SIZE: (1, 1000, 1),
     OPT_MATCHING_THRESHOLD: (0.5, 1.0, 0.01),
     OPT_SCAN_INTERVAL: (60, 86400, 60),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .clients.plex import PlexClient
     from .clients.slskd import SlskdClient
     from .clients.spotify import SpotifyClient
+    from .workers.download import DownloadWorker
     from .workers.matching import MatchingWorker
     from .workers.queue import QueueWorker
 
@@ -32,10 +33,14 @@ class HarmonyData:
     slskd: SlskdClient
     beets: BeetsClient
     matching: MatchingWorker
+    download: DownloadWorker
 
     def worker_for(self, job_type: JobType) -> QueueWorker[Any] | None:
         """The worker that processes jobs of a type (None: no worker runs that type yet)."""
-        workers: dict[JobType, QueueWorker[Any]] = {JobType.MATCHING: self.matching}
+        workers: dict[JobType, QueueWorker[Any]] = {
+            JobType.MATCHING: self.matching,
+            JobType.DOWNLOAD: self.download,
+        }
         return workers.get(job_type)
 
 

@@ -69,7 +69,10 @@ async def async_get_config_entry_diagnostics(
         recent = []
     return {
         "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
-        "workers": {"matching": _worker_state(asdict(worker.coordinator.data))},
+        "workers": {
+            "matching": _worker_state(asdict(worker.coordinator.data)),
+            "download": _worker_state(asdict(runtime.download.coordinator.data)),
+        },
         "jobs": jobs,
         "recent_activity": recent,
     }

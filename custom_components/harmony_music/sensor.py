@@ -13,13 +13,14 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import HarmonyConfigEntry, WorkerCoordinator
 from .entity import HarmonyWorkerEntity
+from .workers.download import DownloadWorkerState
 from .workers.matching import MatchingState
 from .workers.state import WorkerState, WorkerStatus
 
@@ -105,16 +106,61 @@ MATCHING_SENSORS: tuple[HarmonySensorEntityDescription[MatchingState], ...] = (
 )
 
 
+DOWNLOAD_SENSORS: tuple[HarmonySensorEntityDescription[DownloadWorkerState], ...] = (
+    *status_sensors("download"),
+    HarmonySensorEntityDescription[DownloadWorkerState](
+        key="download_queue_length",
+        translation_key="download_queue_length",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.queue_length,
+    ),
+    HarmonySensorEntityDescription[DownloadWorkerState](
+        key="active_downloads",
+        translation_key="active_downloads",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.active_downloads,
+    ),
+    HarmonySensorEntityDescription[DownloadWorkerState](
+        key="download_jobs_completed",
+        translation_key="download_jobs_completed",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda state: state.jobs_completed,
+    ),
+    HarmonySensorEntityDescription[DownloadWorkerState](
+        key="download_jobs_failed",
+        translation_key="download_jobs_failed",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda state: state.jobs_failed,
+    ),
+    HarmonySensorEntityDescription[DownloadWorkerState](
+        key="download_throughput",
+        translation_key="download_throughput",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.KILOBYTES_PER_SECOND,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda state: state.throughput,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HarmonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add every worker's sensors."""
-    coordinator = entry.runtime_data.matching.coordinator
-    async_add_entities(
-        HarmonyWorkerSensor(coordinator, entry, description) for description in MATCHING_SENSORS
-    )
+    runtime = entry.runtime_data
+    sensors: list[SensorEntity] = [
+        HarmonyWorkerSensor(runtime.matching.coordinator, entry, description)
+        for description in MATCHING_SENSORS
+    ]
+    sensors += [
+        HarmonyWorkerSensor(runtime.download.coordinator, entry, description)
+        for description in DOWNLOAD_SENSORS
+    ]
+    async_add_entities(sensors)
 
 
 class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], SensorEntity):

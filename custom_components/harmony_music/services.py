@@ -32,6 +32,9 @@ ATTR_STATE = "state"
 ATTR_LIMIT = "limit"
 
 SERVICE_MATCH = "match"
+SERVICE_DOWNLOAD = "download"
+ATTR_USERNAME = "username"
+ATTR_FILES = "files"
 SERVICE_LIST_JOBS = "list_jobs"
 SERVICE_LIST_ACTIVITY = "list_activity"
 SERVICE_RETRY_JOB = "retry_job"
@@ -48,6 +51,29 @@ MATCH_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TIMEOUT, default=30): vol.All(
             vol.Coerce(float), vol.Range(min=1, max=300)
         ),
+    }
+)
+DOWNLOAD_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Required(ATTR_USERNAME): vol.All(cv.string, vol.Length(min=1, max=200)),
+        vol.Required(ATTR_FILES): vol.All(
+            cv.ensure_list,
+            vol.Length(min=1, max=500),
+            [
+                vol.Schema(
+                    {
+                        vol.Required("filename"): vol.All(cv.string, vol.Length(min=1, max=4096)),
+                        vol.Required("size"): vol.All(
+                            vol.Coerce(int), vol.Range(min=1, max=64 * 1024**3)
+                        ),
+                        vol.Optional("length"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+                    },
+                    extra=vol.REMOVE_EXTRA,
+                )
+            ],
+        ),
+        vol.Optional("priority", default=0): vol.All(vol.Coerce(int), vol.Range(min=-100, max=100)),
     }
 )
 LIST_JOBS_SCHEMA = vol.Schema(
@@ -138,6 +164,17 @@ async def _async_match(call: ServiceCall) -> ServiceResponse:
     return response
 
 
+async def _async_download(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    try:
+        job, created = await entry.runtime_data.download.async_submit_files(
+            call.data[ATTR_USERNAME], call.data[ATTR_FILES], priority=call.data["priority"]
+        )
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {"job_id": job.id, "created": created, "state": job.state.value}
+
+
 async def _async_list_jobs(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
     try:
@@ -222,6 +259,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_MATCH,
         _async_match,
         schema=MATCH_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DOWNLOAD,
+        _async_download,
+        schema=DOWNLOAD_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(

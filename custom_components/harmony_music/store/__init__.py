@@ -6,6 +6,13 @@ from pathlib import Path
 
 from .activity import Activity, ActivityTable
 from .database import Database
+from .downloads import (
+    OPEN_DOWNLOAD_STATES,
+    Download,
+    DownloadPhase,
+    DownloadsTable,
+    DownloadState,
+)
 from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .jobs import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobsTable, JobState, JobType
 from .matches import Match, MatchesTable, MatchRow
@@ -13,8 +20,12 @@ from .matches import Match, MatchesTable, MatchRow
 __all__ = [
     "FAILED_STATES",
     "FINAL_STATES",
+    "OPEN_DOWNLOAD_STATES",
     "OPEN_STATES",
     "Activity",
+    "Download",
+    "DownloadPhase",
+    "DownloadState",
     "Job",
     "JobState",
     "JobType",
@@ -36,6 +47,7 @@ class Store:
         self.db = Database(path, busy_timeout=busy_timeout)
         self.jobs = JobsTable(self.db)
         self.matches = MatchesTable(self.db)
+        self.downloads = DownloadsTable(self.db)
         self.activity = ActivityTable(self.db, retention=activity_retention)
 
     @property

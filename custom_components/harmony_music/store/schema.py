@@ -100,4 +100,27 @@ MIGRATIONS: list[Migration] = [
     """,
     # v4: a match is saved once per (track, candidate), so "Matches saved" counts real matches.
     _dedupe_matches,
+    # v5: the download worker's rows, one per file of a download job.
+    """
+    CREATE TABLE downloads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id INTEGER NOT NULL REFERENCES worker_jobs(id) ON DELETE CASCADE,
+        username TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        transfer_id TEXT,
+        state TEXT NOT NULL,
+        progress REAL NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        local_path TEXT,
+        library_path TEXT,
+        error TEXT,
+        phase TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (job_id, username, filename)
+    );
+    CREATE INDEX downloads_transfer ON downloads(transfer_id);
+    CREATE INDEX downloads_state ON downloads(state);
+    """,
 ]

@@ -246,6 +246,10 @@ class QueueWorker[StateT: QueueWorkerState](BaseWorker[StateT]):
             self.publish()
         return job, created
 
+    async def async_cancel_job(self, job_id: int) -> bool:
+        """Cancel an open job (workers with remote side effects undo them too)."""
+        return await self.queue.async_cancel(job_id)
+
     async def run_cycle(self) -> float:
         """Fill free slots with claimed jobs; sleep until a slot frees or a job is due."""
         while len(self._active) < self.concurrency:
@@ -265,8 +269,12 @@ class QueueWorker[StateT: QueueWorkerState](BaseWorker[StateT]):
         await self.async_refresh_counts()
         idle_for = max(await self.queue.async_seconds_until_due(self.idle_poll), self.min_idle)
         # Nothing awaits between saying "idle" and starting to sleep.
-        self.set_status(WorkerStatus.IDLE)
+        self.set_status(*self.idle_status())
         return idle_for
+
+    def idle_status(self) -> tuple[WorkerStatus, str | None]:
+        """What the worker says when it has nothing to do (a pausing worker says why)."""
+        return WorkerStatus.IDLE, None
 
     @callback
     def _slot_freed(self, task: asyncio.Task[None]) -> None:

@@ -13,6 +13,7 @@ class WorkerStatus(StrEnum):
     STARTING = "starting"
     IDLE = "idle"
     RUNNING = "running"
+    PAUSED = "paused"
     ERROR = "error"
     STOPPED = "stopped"
 

@@ -1,0 +1,635 @@
+"""The download worker: Soulseek files through slskd, verified, imported with beets, announced to Plex.
+
+Every step is a committed row before it is trusted: the transfer id is stored before the
+transfer is watched, so a restart re-attaches to what slskd already has and never enqueues a
+file twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+import hashlib
+import json
+from pathlib import Path
+import shutil
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
+import voluptuous as vol
+
+from ..activity import ActivityType, async_record_activity
+from ..clients.beets import BeetsClient
+from ..clients.errors import BeetsError, ClientError
+from ..clients.plex import PlexClient
+from ..clients.slskd import SlskdClient, SlskdTransfer
+from ..clients.slskd_models import TransferOutcome, TransferPhase
+from ..const import (
+    CONF_PLEX_SECTION,
+    CONF_SLSKD_DOWNLOADS_DIR,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    LOGGER,
+    OPT_SYNC_MIN_FREE_GB,
+    OPT_SYNC_POLL_INTERVAL,
+    OPT_SYNC_STUCK_QUEUED,
+    OPT_SYNC_STUCK_STALLED,
+    OPT_SYNC_WORKER_CONCURRENCY,
+)
+from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
+from ..store import Download, DownloadPhase, DownloadState, Job, JobType, Store
+from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
+from .state import QueueWorkerState, WorkerStatus
+
+if TYPE_CHECKING:
+    from ..coordinator import HarmonyConfigEntry
+
+# slskd answers 429 to a third enqueue request in flight (TransfersController SemaphoreSlim(2)).
+MAX_ENQUEUES_IN_FLIGHT = 2
+# slskd stores "Completed, Succeeded" before it moves the file out of its incomplete folder.
+FILE_APPEAR_TIMEOUT = 60.0
+# A duration this far from what the peer announced means another file (or a broken one).
+DURATION_TOLERANCE_S = 5.0
+# 0.26 stores a failed attempt as Completed a moment before its own retry: read again first.
+FAILURE_CONFIRM_DELAY = 2.0
+# Plex gets one partial refresh for a burst of imports.
+PLEX_REFRESH_COOLDOWN = 10.0
+SLSKD_CHECK_INTERVAL = 60.0
+STAGING = ".harmony_music/staging"
+QUARANTINE = ".harmony_music/quarantine"
+SHUT_DOWN = "Application shut down"
+
+FILE_SCHEMA = vol.Schema(
+    {
+        vol.Required("filename"): vol.All(str, vol.Length(min=1, max=4096)),
+        vol.Required("size"): vol.All(int, vol.Range(min=1, max=64 * 1024**3)),
+        vol.Optional("length"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0))),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
+PEER_PAYLOAD = vol.Schema(
+    {
+        vol.Required("username"): vol.All(str, vol.Length(min=1, max=200)),
+        vol.Required("files"): vol.All([FILE_SCHEMA], vol.Length(min=1, max=500)),
+    }
+)
+
+
+class DownloadFailed(PermanentJobError):
+    """A file failed for good in one phase of the pipeline."""
+
+    def __init__(self, message: str, phase: DownloadPhase) -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+def peer_dedupe_key(username: str, filenames: Sequence[str]) -> str:
+    """The same peer and files are the same job while it is open."""
+    canonical = json.dumps([username, sorted(filenames)], separators=(",", ":"))
+    return "download:peer:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class DownloadWorkerState(QueueWorkerState):
+    """What the download worker publishes."""
+
+    active_downloads: int = 0
+    throughput: float = 0.0  # bytes per second over the transfers in progress
+    paused: bool = False
+    pause_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What the file check found."""
+
+    ok: bool
+    reason: str | None = None
+    duration: float | None = None
+    artist: str | None = None
+    title: str | None = None
+    isrc: str | None = None
+
+
+def verify_file(path: Path, size: int, expected_length: float | None) -> Verified:
+    """Size, readable audio, duration near the announced one (runs in an executor)."""
+    import mutagen  # heavy: imported only here, in the executor
+
+    try:
+        actual = path.stat().st_size
+    except OSError as err:
+        return Verified(False, f"cannot read the file: {err}")
+    if actual != size:
+        return Verified(False, f"size {actual} instead of {size}")
+    try:
+        audio = mutagen.File(path, easy=True)  # type: ignore[attr-defined]
+    except Exception as err:  # noqa: BLE001 - any parser failure means "not audio"
+        return Verified(False, f"not a readable audio file: {err}")
+    if audio is None or audio.info is None:
+        return Verified(False, "not a readable audio file")
+    duration = float(getattr(audio.info, "length", 0.0) or 0.0)
+    if expected_length and abs(duration - expected_length) > DURATION_TOLERANCE_S:
+        return Verified(False, f"lasts {duration:.0f} s instead of {expected_length:.0f} s")
+    tags = audio.tags or {}
+
+    def first(key: str) -> str | None:
+        values = tags.get(key) if hasattr(tags, "get") else None
+        return str(values[0]) if values else None
+
+    return Verified(True, None, duration, first("artist"), first("title"), first("isrc"))
+
+
+class DownloadWorker(QueueWorker[DownloadWorkerState]):
+    """Downloads queued files, ``sync_worker_concurrency`` jobs at a time."""
+
+    name = "download"
+    job_type = JobType.DOWNLOAD
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: HarmonyConfigEntry,
+        store: Store,
+        slskd: SlskdClient,
+        beets: BeetsClient,
+        plex: PlexClient,
+    ) -> None:
+        super().__init__(
+            hass, entry, JobQueue(hass, store, JobType.DOWNLOAD), DownloadWorkerState()
+        )
+        self.slskd = slskd
+        self.beets = beets
+        self.plex = plex
+        self._enqueue_slots = asyncio.Semaphore(MAX_ENQUEUES_IN_FLIGHT)
+        self._user_paused = False
+        self._slskd_checked = 0.0
+        self._slskd_problem: str | None = None
+        self._progress: dict[int, tuple[float, float]] = {}  # download id -> (bytes/s, %)
+        self._refresh_folders: set[str] = set()
+        self._plex_refresh = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=PLEX_REFRESH_COOLDOWN,
+            immediate=False,
+            function=self._async_refresh_plex,
+        )
+        entry.async_on_unload(self._plex_refresh.async_shutdown)
+
+    # --- options, read at every cycle ---------------------------------------------------
+    def _option(self, key: str) -> float:
+        return float(self.entry.options.get(key, DEFAULT_OPTIONS[key]))
+
+    @property
+    def downloads_dir(self) -> Path:
+        """slskd's downloads folder as Home Assistant sees it."""
+        return Path(self.entry.data[CONF_SLSKD_DOWNLOADS_DIR])
+
+    @property
+    def concurrency(self) -> int:
+        """No new job starts while paused."""
+        if self.state.paused:
+            return 0
+        return int(self._option(OPT_SYNC_WORKER_CONCURRENCY))
+
+    # --- pause / resume -------------------------------------------------------------------
+    @property
+    def user_paused(self) -> bool:
+        """Whether the user paused downloads (the switch)."""
+        return self._user_paused
+
+    async def async_set_paused(self, paused: bool) -> None:
+        """Pause or resume by the user (the switch); running transfers go on."""
+        self._user_paused = paused
+        await self._async_update_pause()
+        self.wake()
+
+    async def _async_update_pause(self) -> None:
+        reason = "paused by the user" if self._user_paused else await self._async_blocker()
+        changed = reason != self.state.pause_reason
+        self.state.paused = reason is not None
+        self.state.pause_reason = reason
+        if changed:
+            if reason is not None:
+                LOGGER.warning("Downloads paused: %s", reason)
+            else:
+                LOGGER.info("Downloads resumed")
+            if self._active:
+                self.publish()
+            else:
+                self.set_status(*self.idle_status())
+
+    async def _async_blocker(self) -> str | None:
+        """Why no download may start now: slskd logged out, or too little free space."""
+        now = time.monotonic()
+        if now - self._slskd_checked >= SLSKD_CHECK_INTERVAL or self._slskd_problem:
+            self._slskd_checked = now
+            try:
+                app = await self.slskd.async_get_application()
+            except ClientError as err:
+                self._slskd_problem = f"slskd unreachable: {err}"
+            else:
+                self._slskd_problem = (
+                    None if app.logged_in else "slskd is not logged in to Soulseek"
+                )
+            self._issue(
+                "slskd_not_logged_in",
+                self._slskd_problem is not None and "logged in" in (self._slskd_problem or ""),
+            )
+        if self._slskd_problem:
+            return self._slskd_problem
+        low = await self.hass.async_add_executor_job(self._low_space_folder)
+        self._issue("low_disk_space", low is not None, {"path": low or ""})
+        if low is not None:
+            return f"less than {self._option(OPT_SYNC_MIN_FREE_GB):g} GB free in {low}"
+        return None
+
+    def _low_space_folder(self) -> str | None:
+        need = self._option(OPT_SYNC_MIN_FREE_GB) * 1024**3
+        for folder in (self.downloads_dir, self.beets.directory):
+            try:
+                if shutil.disk_usage(folder).free < need:
+                    return str(folder)
+            except OSError:
+                continue  # a missing folder is reported when a file is looked for
+        return None
+
+    @callback
+    def _issue(self, key: str, active: bool, placeholders: dict[str, str] | None = None) -> None:
+        issue_id = f"{key}_{self.entry.entry_id}"
+        if active:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=key,
+                translation_placeholders={"title": self.entry.title, **(placeholders or {})},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def idle_status(self) -> tuple[WorkerStatus, str | None]:
+        """Paused with the reason, or idle."""
+        if self.state.pause_reason is not None:
+            return WorkerStatus.PAUSED, self.state.pause_reason
+        return WorkerStatus.IDLE, None
+
+    async def run_cycle(self) -> float:
+        """Check what blocks new downloads, then fill free slots."""
+        await self._async_update_pause()
+        idle_for = await super().run_cycle()
+        if self.state.paused and not self._active:
+            return SLSKD_CHECK_INTERVAL
+        return idle_for
+
+    # --- submitting ---------------------------------------------------------------------
+    async def async_submit_files(
+        self, username: str, files: Sequence[dict[str, Any]], *, priority: int = 0
+    ) -> tuple[Job, bool]:
+        """Queue one job for a peer's files (the same open request is the same job)."""
+        payload = {"username": username, "files": [dict(f) for f in files]}
+        return await self.async_submit(
+            payload,
+            dedupe_key=peer_dedupe_key(username, [str(f["filename"]) for f in files]),
+            priority=priority,
+        )
+
+    async def async_cancel_job(self, job_id: int) -> bool:
+        """Cancel the job, and at slskd every transfer it started (removed from the list)."""
+        cancelled = await super().async_cancel_job(job_id)
+        if not cancelled:
+            return False
+        for row in await self.store.downloads.async_for_job(job_id):
+            if row.state in (DownloadState.COMPLETED, DownloadState.FAILED):
+                continue
+            if row.transfer_id:
+                try:
+                    await self.slskd.async_cancel_download(
+                        row.username, row.transfer_id, remove=True
+                    )
+                except ClientError as err:
+                    LOGGER.warning("Could not cancel %s at slskd: %s", row.filename, err)
+            await self.store.downloads.async_update(row.id, state=DownloadState.CANCELLED)
+        return True
+
+    # --- processing ---------------------------------------------------------------------
+    async def async_process(self, jobs: Sequence[Job]) -> None:
+        """Download every file of the job; the job completes when all of them are in the library."""
+        [job] = jobs
+        try:
+            payload = PEER_PAYLOAD(job.payload)
+        except vol.Invalid as err:
+            await self.queue.async_invalid(job, f"invalid download request: {err}")
+            return
+        username: str = payload["username"]
+        rows = [
+            await self.store.downloads.async_ensure(job.id, username, f["filename"], f["size"])
+            for f in payload["files"]
+        ]
+        lengths = {f["filename"]: f.get("length") for f in payload["files"]}
+        results = []
+        for row in rows:
+            if row.state is DownloadState.COMPLETED:
+                results.append(row)
+                continue
+            try:
+                results.append(await self._async_download(job, row, lengths.get(row.filename)))
+            except (PermanentJobError, RetryableJobError) as err:
+                final = (
+                    isinstance(err, PermanentJobError) or job.attempts >= self.queue.max_attempts
+                )
+                if final:
+                    phase = err.phase if isinstance(err, DownloadFailed) else DownloadPhase.TRANSFER
+                    await self.store.downloads.async_update(
+                        row.id, state=DownloadState.FAILED, error=str(err), phase=phase
+                    )
+                    await self._async_failed_activity(job, row, str(err), phase)
+                raise
+        await self.queue.async_complete(
+            job,
+            {
+                "files": [
+                    {"filename": row.filename, "library_path": row.library_path} for row in results
+                ]
+            },
+        )
+        for row in results:
+            await async_record_activity(
+                self.hass,
+                self.entry.entry_id,
+                self.store,
+                ActivityType.DOWNLOAD_COMPLETED,
+                "ok",
+                {
+                    "job_id": job.id,
+                    "username": row.username,
+                    "file": Path(row.filename.replace("\\", "/")).name,
+                    "library_path": row.library_path,
+                },
+            )
+
+    async def _async_failed_activity(
+        self, job: Job, row: Download, error: str, phase: DownloadPhase
+    ) -> None:
+        await async_record_activity(
+            self.hass,
+            self.entry.entry_id,
+            self.store,
+            ActivityType.DOWNLOAD_FAILED,
+            "error",
+            {
+                "job_id": job.id,
+                "username": row.username,
+                "file": Path(row.filename.replace("\\", "/")).name,
+                "phase": phase.value,
+                "error": error,
+            },
+        )
+
+    async def _async_download(self, job: Job, row: Download, length: float | None) -> Download:
+        if row.state in (DownloadState.PENDING, DownloadState.ENQUEUED):
+            transfer = await self._async_transfer(row)
+            row = await self.store.downloads.async_update(
+                row.id,
+                state=DownloadState.VERIFYING,
+                progress=100.0,
+                bytes=transfer.size,
+            )
+        return await self._async_land(row, length)
+
+    async def _async_transfer(self, row: Download) -> SlskdTransfer:
+        """Enqueue (or re-attach) and watch until slskd has the whole file."""
+        transfer = await self._async_attach(row)
+        if transfer is None:
+            transfer, row = await self._async_enqueue(row)
+        return await self._async_watch(row, transfer)
+
+    async def _async_attach(self, row: Download) -> SlskdTransfer | None:
+        """A transfer slskd already has for this row: by its id, else by peer and file name."""
+        try:
+            listed = await self.slskd.async_list_downloads()
+        except ClientError as err:
+            raise RetryableJobError(f"slskd unreachable: {err}") from err
+        mine = [t for t in listed if t.id == row.transfer_id] if row.transfer_id else []
+        if not mine:
+            mine = [
+                t
+                for t in listed
+                if t.username == row.username and t.filename == row.filename and not t.removed
+            ]
+            mine = [t for t in mine if not t.is_finished or t.is_succeeded] or []
+        if not mine:
+            return None
+        transfer = max(mine, key=lambda t: t.requested_at.timestamp() if t.requested_at else 0.0)
+        if transfer.id != row.transfer_id:
+            await self.store.downloads.async_update(
+                row.id, transfer_id=transfer.id, state=DownloadState.ENQUEUED
+            )
+        return transfer
+
+    async def _async_enqueue(self, row: Download) -> tuple[SlskdTransfer, Download]:
+        async with self._enqueue_slots:
+            try:
+                result = await self.slskd.async_enqueue_download(
+                    row.username, [(row.filename, row.size)]
+                )
+            except ClientError as err:
+                # The enqueue may still have reached slskd: the next attempt re-attaches first.
+                raise RetryableJobError(f"enqueue failed: {err}") from err
+        transfer = next((t for t in result.enqueued if t.filename == row.filename), None)
+        if transfer is None:
+            # "Already in progress", or an slskd older than 0.24 that returns nothing: look.
+            transfer = await self._async_attach(row)
+            if transfer is None:
+                reasons = "; ".join(f.reason or "refused" for f in result.failed) or "not enqueued"
+                raise RetryableJobError(f"slskd did not enqueue the file: {reasons}")
+            return transfer, row
+        row = await self.store.downloads.async_update(
+            row.id, transfer_id=transfer.id, state=DownloadState.ENQUEUED
+        )
+        return transfer, row
+
+    async def _async_watch(self, row: Download, transfer: SlskdTransfer) -> SlskdTransfer:
+        """Poll the transfer until it ends; cancel it when it is stuck."""
+        loop = asyncio.get_running_loop()
+        queued_since = loop.time()
+        last_bytes, last_bytes_at = transfer.bytes_transferred, loop.time()
+        while True:
+            if transfer.is_finished:
+                if transfer.is_succeeded:
+                    self._progress.pop(row.id, None)
+                    return transfer
+                await asyncio.sleep(FAILURE_CONFIRM_DELAY)
+                transfer = await self._async_read(row, transfer)
+                if transfer.is_finished and not transfer.is_succeeded:
+                    self._progress.pop(row.id, None)
+                    self._failed_transfer(row, transfer)
+                continue
+            now = loop.time()
+            if transfer.phase is not TransferPhase.QUEUED_REMOTELY:
+                queued_since = now
+            if (
+                transfer.bytes_transferred != last_bytes
+                or transfer.phase is not TransferPhase.IN_PROGRESS
+            ):
+                last_bytes, last_bytes_at = transfer.bytes_transferred, now
+            stuck = None
+            if now - queued_since > self._option(OPT_SYNC_STUCK_QUEUED):
+                stuck = "stuck in the peer's queue"
+            elif now - last_bytes_at > self._option(OPT_SYNC_STUCK_STALLED):
+                stuck = "no progress"
+            if stuck:
+                await self._async_give_up(row, transfer)
+                raise RetryableJobError(f"{stuck}: cancelled at slskd")
+            self._progress[row.id] = (transfer.average_speed, transfer.percent_complete)
+            self._publish_progress()
+            if abs(transfer.percent_complete - row.progress) >= 1:
+                row = await self.store.downloads.async_update(
+                    row.id, progress=transfer.percent_complete, bytes=transfer.bytes_transferred
+                )
+            await asyncio.sleep(self._option(OPT_SYNC_POLL_INTERVAL))
+            transfer = await self._async_read(row, transfer)
+
+    async def _async_read(self, row: Download, transfer: SlskdTransfer) -> SlskdTransfer:
+        try:
+            return await self.slskd.async_get_download(row.username, transfer.id)
+        except ClientError as err:
+            # One warning per outage is enough; the job retries after a backoff.
+            raise RetryableJobError(f"slskd unreachable while downloading: {err}") from err
+
+    async def _async_give_up(self, row: Download, transfer: SlskdTransfer) -> None:
+        self._progress.pop(row.id, None)
+        try:
+            await self.slskd.async_cancel_download(row.username, transfer.id, remove=True)
+        except ClientError as err:
+            LOGGER.warning("Could not cancel stuck transfer %s: %s", transfer.id, err)
+        # The next attempt enqueues afresh instead of re-attaching to the cancelled record.
+        await self.store.downloads.async_update(
+            row.id, transfer_id=None, state=DownloadState.PENDING
+        )
+
+    def _failed_transfer(self, row: Download, transfer: SlskdTransfer) -> None:
+        """Raise what a finished, unsuccessful transfer means for the job."""
+        reason = transfer.exception or transfer.state
+        if transfer.outcome is TransferOutcome.REJECTED:
+            raise PermanentJobError(f"the peer rejected the file: {reason}")
+        if transfer.outcome is TransferOutcome.CANCELLED:
+            raise PermanentJobError(f"cancelled at slskd: {reason}")
+        if SHUT_DOWN in reason:
+            # slskd restarted: nothing is wrong with the file, enqueue it again.
+            raise RetryableJobError("slskd restarted during the download")
+        raise RetryableJobError(f"transfer failed: {reason}")
+
+    @callback
+    def _publish_progress(self) -> None:
+        self.state.active_downloads = len(self._progress)
+        self.state.throughput = round(sum(speed for speed, _ in self._progress.values()), 1)
+        self.publish(force=False)
+
+    # --- landing ------------------------------------------------------------------------
+    async def _async_land(self, row: Download, length: float | None) -> Download:
+        """Find, verify, stage and import the file; returns the completed row."""
+        source = await self._async_find_file(row)
+        verified = await self.hass.async_add_executor_job(verify_file, source, row.size, length)
+        if not verified.ok:
+            await self.hass.async_add_executor_job(self._quarantine, source)
+            raise DownloadFailed(f"verification failed: {verified.reason}", DownloadPhase.VERIFY)
+        staged = await self.hass.async_add_executor_job(self._stage, source, row)
+        row = await self.store.downloads.async_update(
+            row.id, state=DownloadState.IMPORTING, local_path=str(staged)
+        )
+        library_path = await self._async_import(staged, verified)
+        row = await self.store.downloads.async_update(
+            row.id, state=DownloadState.COMPLETED, library_path=str(library_path), error=None
+        )
+        self._refresh_folders.add(str(library_path.parent))
+        await self._plex_refresh.async_call()
+        return row
+
+    async def _async_find_file(self, row: Download) -> Path:
+        """Where slskd put the file, once it is there whole (bounded wait)."""
+        if row.local_path and Path(row.local_path).is_file():
+            return Path(row.local_path)
+        landing = slskd_landing(self.downloads_dir, row.filename)
+        if landing is None:
+            raise DownloadFailed(
+                "the peer's file name cannot be stored safely", DownloadPhase.VERIFY
+            )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FILE_APPEAR_TIMEOUT
+        while True:
+            found = await self.hass.async_add_executor_job(self._look_for, landing, row.size)
+            if found is not None:
+                return found
+            if loop.time() >= deadline:
+                raise RetryableJobError(
+                    f"slskd reported the download complete but {landing} is not there"
+                )
+            await asyncio.sleep(1.0)
+
+    def _look_for(self, landing: Path, size: int) -> Path | None:
+        candidates = [landing, *sorted(landing.parent.glob(clash_renamed(landing)))]
+        for path in candidates:
+            try:
+                if (
+                    path.is_file()
+                    and path.stat().st_size == size
+                    and inside(self.downloads_dir, path)
+                ):
+                    return path
+            except OSError:
+                continue
+        return None
+
+    def _stage(self, source: Path, row: Download) -> Path:
+        folder = self.downloads_dir / STAGING / str(row.job_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / safe_name(Path(row.filename.replace("\\", "/")).name)
+        if not inside(self.downloads_dir, target):
+            raise DownloadFailed("the staging path left the downloads folder", DownloadPhase.VERIFY)
+        shutil.move(source, target)
+        return target
+
+    def _quarantine(self, source: Path) -> None:
+        folder = self.downloads_dir / QUARANTINE
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{int(time.time())}_{safe_name(source.name)}"
+        shutil.move(source, target)
+
+    async def _async_import(self, staged: Path, verified: Verified) -> Path:
+        """Import with beets unless the library already holds the recording."""
+        try:
+            existing = []
+            if verified.isrc:
+                existing = await self.beets.async_query(isrc=verified.isrc)
+            if not existing and verified.artist and verified.title:
+                existing = await self.beets.async_query(
+                    artist=verified.artist, title=verified.title
+                )
+            if existing:
+                await self.hass.async_add_executor_job(staged.unlink)
+                return existing[0].path
+            [result] = await self.beets.async_import([staged], move=True)
+        except BeetsError as err:
+            raise RetryableJobError(f"beets import failed: {err}") from err
+        if result.destination is None:
+            raise DownloadFailed(
+                f"beets did not import the file: {result.error}", DownloadPhase.IMPORT
+            )
+        return result.destination
+
+    async def _async_refresh_plex(self) -> None:
+        folders, self._refresh_folders = self._refresh_folders, set()
+        section = str(self.entry.data.get(CONF_PLEX_SECTION, ""))
+        if not section:
+            return
+        for folder in sorted(folders):
+            try:
+                await self.plex.async_refresh(section, folder)
+            except ClientError as err:
+                LOGGER.warning("Plex refresh of %s failed: %s", folder, err)
