@@ -227,7 +227,7 @@ async def _async_change_job(call: ServiceCall, *, cancel: bool) -> None:
         jobs = runtime.store.jobs
         if cancel:
             changed = await (
-                worker.queue.async_cancel(job_id) if worker else jobs.async_cancel(job_id)
+                worker.async_cancel_job(job_id) if worker else jobs.async_cancel(job_id)
             )
         else:
             changed = await (

@@ -1039,11 +1039,21 @@ def write_audio(
     ``length`` overrides the duration (a peer whose file is not what the search said);
     ``corrupt`` writes bytes no audio library can read.
     """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_audio(path, file, length, corrupt=corrupt)
+    finally:
+        # Real slskd's file has exactly the transfer's size: pad (sparsely) up to it.
+        if path.exists() and path.stat().st_size < file.size:
+            with path.open("r+b") as handle:
+                handle.truncate(file.size)
+
+
+def _write_audio(path: Path, file: SharedFile, length: int | None, *, corrupt: bool) -> None:
     import mutagen
     import numpy as np
     import soundfile as sf
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     if corrupt:
         path.write_bytes(b"\x00harmony: not audio\x00" * 512)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 import hashlib
 import json
 from pathlib import Path
@@ -62,6 +63,8 @@ SLSKD_CHECK_INTERVAL = 60.0
 STAGING = ".harmony_music/staging"
 QUARANTINE = ".harmony_music/quarantine"
 SHUT_DOWN = "Application shut down"
+# Clocks of Home Assistant and slskd may differ a little.
+ATTACH_CLOCK_SLACK = timedelta(minutes=1)
 
 FILE_SCHEMA = vol.Schema(
     {
@@ -415,14 +418,31 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             listed = await self.slskd.async_list_downloads()
         except ClientError as err:
             raise RetryableJobError(f"slskd unreachable: {err}") from err
-        mine = [t for t in listed if t.id == row.transfer_id] if row.transfer_id else []
+        # A failed transfer is not resumed: a retry asks slskd for the file again.
+        mine = (
+            [t for t in listed if t.id == row.transfer_id and not t.is_failed]
+            if row.transfer_id
+            else []
+        )
         if not mine:
+            # The enqueue may have reached slskd before its id was stored: a transfer of this
+            # file that is still running, or that succeeded since this row was created, is ours.
+            # An older success belongs to an earlier job (its file has moved on).
+            since = row.created_at - ATTACH_CLOCK_SLACK
             mine = [
                 t
                 for t in listed
-                if t.username == row.username and t.filename == row.filename and not t.removed
+                if t.username == row.username
+                and t.filename == row.filename
+                and not t.removed
+                and (
+                    not t.is_finished
+                    or (t.is_succeeded and t.requested_at is not None and t.requested_at >= since)
+                )
             ]
-            mine = [t for t in mine if not t.is_finished or t.is_succeeded] or []
+            if any(t.is_finished for t in mine) and not await self._async_file_waiting(row):
+                # A success whose file is no longer where slskd put it was taken already.
+                mine = [t for t in mine if not t.is_finished]
         if not mine:
             return None
         transfer = max(mine, key=lambda t: t.requested_at.timestamp() if t.requested_at else 0.0)
@@ -431,6 +451,12 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 row.id, transfer_id=transfer.id, state=DownloadState.ENQUEUED
             )
         return transfer
+
+    async def _async_file_waiting(self, row: Download) -> bool:
+        landing = slskd_landing(self.downloads_dir, row.filename)
+        if landing is None:
+            return False
+        return await self.hass.async_add_executor_job(self._look_for, landing, row.size) is not None
 
     async def _async_enqueue(self, row: Download) -> tuple[SlskdTransfer, Download]:
         async with self._enqueue_slots:
@@ -567,6 +593,10 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             if found is not None:
                 return found
             if loop.time() >= deadline:
+                # The next attempt downloads afresh rather than waiting on this transfer again.
+                await self.store.downloads.async_update(
+                    row.id, transfer_id=None, state=DownloadState.PENDING
+                )
                 raise RetryableJobError(
                     f"slskd reported the download complete but {landing} is not there"
                 )

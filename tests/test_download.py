@@ -1,0 +1,303 @@
+"""The download worker against the slskd simulator (real sockets) and real beets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.harmony_music.store import DownloadState, JobState
+from custom_components.harmony_music.workers.download import DownloadWorker
+from tests.conftest import ENTRY_ID, entry_data
+from tests.simulators.slskd import PeerBehaviour, SlskdSimulator, SoulseekPeer, demo_peers
+
+pytestmark = pytest.mark.real_services
+
+LULLABY = "@@flac\\Music\\The Cure - Disintegration (1989) [FLAC]\\05 - Lullaby.flac"
+
+
+@pytest.fixture
+async def slskd_sim(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[SlskdSimulator]:
+    """slskd with the demo peers, 50x faster than real time."""
+    simulator = SlskdSimulator(tmp_path / "downloads", time_scale=0.02, version="0.26.0")
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+def plex_refresh() -> AsyncMock:
+    """Plex's partial refresh, recorded."""
+    refresh = AsyncMock()
+    with (
+        patch("custom_components.harmony_music.clients.plex.PlexClient.async_refresh", refresh),
+        patch("custom_components.harmony_music.workers.download.PLEX_REFRESH_COOLDOWN", 0.2),
+        patch("custom_components.harmony_music.workers.download.FAILURE_CONFIRM_DELAY", 0.05),
+    ):
+        yield refresh
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant,
+    setup_credentials: None,
+    tmp_path: Path,
+    slskd_sim: SlskdSimulator,
+    plex_refresh: AsyncMock,
+) -> MockConfigEntry:
+    """The integration loaded against the simulator, with fast polling."""
+    for name in ("beets", "music", "downloads"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    data = {
+        **entry_data(str(tmp_path)),
+        "slskd_url": slskd_sim.url,
+        "slskd_api_key": slskd_sim.api_key,
+    }
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=ENTRY_ID,
+        title="Harmony User",
+        unique_id="harmony_user",
+        data=data,
+        options={**DEFAULT_OPTIONS, "sync_poll_interval": 0.5, "sync_min_free_gb": 0},
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+def worker_of(entry: MockConfigEntry) -> DownloadWorker:
+    """The entry's download worker."""
+    worker: DownloadWorker = entry.runtime_data.download
+    return worker
+
+
+def shared(sim: SlskdSimulator, filename: str) -> dict[str, Any]:
+    """A file as slskd's search reports it (filename, size, length)."""
+    for peer in sim.peers:
+        for file in peer.files:
+            if file.filename == filename:
+                return {"filename": file.filename, "size": file.size, "length": file.length}
+    raise AssertionError(filename)
+
+
+async def download(
+    hass: HomeAssistant, entry: MockConfigEntry, username: str, files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Call the download action."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "download",
+        {"config_entry_id": entry.entry_id, "username": username, "files": files},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+def transfers_of(sim: SlskdSimulator, filename: str) -> int:
+    """How many times slskd was asked to download the file."""
+    return sum(1 for t in sim.transfers.values() if t.file.filename == filename)
+
+
+async def test_download_verify_import_and_refresh_plex(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator, plex_refresh: AsyncMock
+) -> None:
+    """A peer's FLAC lands in the beets library; Plex gets one refresh; entities count it."""
+    worker = worker_of(entry)
+    file = shared(slskd_sim, LULLABY)
+    first = await download(hass, entry, "lossless_lover", [file])
+    again = await download(hass, entry, "lossless_lover", [file])
+    assert first["created"] is True
+    assert again == {**first, "created": False}  # the same open request is the same job
+
+    job = await worker.queue.async_wait(first["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    [landed] = job.result["files"]  # type: ignore[index]
+    library_path = Path(landed["library_path"])
+    assert library_path.is_file()
+    assert library_path.is_relative_to(Path(entry.data["beets_directory"]))
+    [row] = await worker.store.downloads.async_for_job(job.id)
+    assert row.state is DownloadState.COMPLETED
+    assert row.transfer_id in slskd_sim.transfers  # slskd's GUID, kept as a string
+    assert transfers_of(slskd_sim, LULLABY) == 1
+    assert worker.coordinator.data.jobs_completed == 1
+    activity = await worker.store.activity.async_list(activity_type="download_completed")
+    assert activity[0].details["library_path"] == str(library_path)
+    items = await entry.runtime_data.beets.async_query(artist="The Cure", title="Lullaby")
+    assert [item.path for item in items] == [library_path]
+
+    async with asyncio.timeout(10):  # the debounced refresh follows the import
+        while not plex_refresh.await_count:
+            await asyncio.sleep(0.05)
+    plex_refresh.assert_awaited_once_with(entry.data["plex_section"], str(library_path.parent))
+
+    # Asked again after it completed: a new job, but no second copy in the library.
+    second = await download(hass, entry, "lossless_lover", [file])
+    assert second["created"] is True
+    job2 = await worker.queue.async_wait(second["job_id"], 30)
+    assert job2 is not None
+    assert job2.state is JobState.COMPLETED, job2.last_error
+    assert job2.result["files"][0]["library_path"] == str(library_path)  # type: ignore[index]
+    assert len(await entry.runtime_data.beets.async_query(artist="The Cure", title="Lullaby")) == 1
+    assert not list(library_path.parent.glob("*.1.flac"))
+
+
+async def test_rejected_file_fails_with_reason_and_activity(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """A peer's rejection is final: failed with the reason, a download_failed entry (transfer)."""
+    slskd_sim.fail_transfers("Lullaby", "reject")
+    worker = worker_of(entry)
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    job = await worker.queue.async_wait(response["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.FAILED
+    assert "rejected" in (job.last_error or "")
+    [entry_row] = await worker.store.activity.async_list(activity_type="download_failed")
+    assert entry_row.details["phase"] == "transfer"
+    assert worker.coordinator.data.jobs_failed == 1
+
+
+async def test_corrupt_file_is_quarantined(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator, tmp_path: Path
+) -> None:
+    """A file no audio library can read fails verification and goes to quarantine."""
+    slskd_sim.fail_transfers("Lullaby", "corrupt")
+    worker = worker_of(entry)
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    job = await worker.queue.async_wait(response["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.FAILED
+    assert "verification failed" in (job.last_error or "")
+    [failure] = await worker.store.activity.async_list(activity_type="download_failed")
+    assert failure.details["phase"] == "verify"
+    quarantined = list((tmp_path / "downloads" / ".harmony_music" / "quarantine").iterdir())
+    assert len(quarantined) == 1
+    assert not list((tmp_path / "music").rglob("*.flac"))
+
+
+async def test_slskd_restart_mid_transfer_is_retried_not_failed(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """'Application shut down' is slskd restarting: the file is enqueued again and lands."""
+    worker = worker_of(entry)
+    worker.queue.backoff = timedelta(milliseconds=100)
+    slskd_sim.behave("Lullaby", bytes_per_second=2_000_000)  # a few slskd seconds
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    for _ in range(100):
+        rows = await worker.store.downloads.async_for_job(response["job_id"])
+        if rows and rows[0].transfer_id:
+            break
+        await asyncio.sleep(0.02)
+    slskd_sim.restart()
+    slskd_sim.behave("Lullaby", bytes_per_second=None)
+    job = await worker.queue.async_wait(response["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert job.attempts == 2
+    assert transfers_of(slskd_sim, LULLABY) == 2
+
+
+async def test_restart_of_home_assistant_reattaches_instead_of_enqueueing_again(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """A job running when the entry stops resumes at the next start on the same transfer."""
+    worker = worker_of(entry)
+    slskd_sim.behave("Lullaby", bytes_per_second=1_000_000)
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    for _ in range(100):
+        rows = await worker.store.downloads.async_for_job(response["job_id"])
+        if rows and rows[0].transfer_id:
+            break
+        await asyncio.sleep(0.02)
+    transfer_id = rows[0].transfer_id
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    job = await worker_of(entry).queue.async_wait(response["job_id"], 60)
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert transfers_of(slskd_sim, LULLABY) == 1
+    [row] = await worker_of(entry).store.downloads.async_for_job(job.id)
+    assert row.transfer_id == transfer_id
+
+
+async def test_cancel_cancels_the_transfer_at_slskd(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Cancelling a running download job cancels and removes its slskd transfer."""
+    worker = worker_of(entry)
+    slskd_sim.fail_transfers("Lullaby", "stuck")
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    for _ in range(100):
+        rows = await worker.store.downloads.async_for_job(response["job_id"])
+        if rows and rows[0].transfer_id:
+            break
+        await asyncio.sleep(0.02)
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_job",
+        {"config_entry_id": entry.entry_id, "job_id": response["job_id"]},
+        blocking=True,
+    )
+    transfer = slskd_sim.transfers[rows[0].transfer_id]  # type: ignore[index]
+    assert transfer.removed
+    assert "Cancelled" in transfer.state
+    job = await worker.store.jobs.async_get(response["job_id"])
+    assert job is not None
+    assert job.state is JobState.CANCELLED
+
+
+async def test_logged_out_slskd_pauses_with_a_repair(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """While slskd is logged out nothing starts; a repair says why; it resumes by itself."""
+    worker = worker_of(entry)
+    slskd_sim.logged_in = False
+    worker._slskd_checked = 0.0
+    await worker._async_update_pause()
+    assert worker.coordinator.data.status == "paused"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"slskd_not_logged_in_{entry.entry_id}")
+    assert issue is not None
+    slskd_sim.logged_in = True
+    await worker._async_update_pause()
+    assert worker.coordinator.data.status == "idle"
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"slskd_not_logged_in_{entry.entry_id}") is None
+    )
+
+
+async def test_bad_requests_are_refused_and_nothing_is_stored(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Missing files, sizes that are not numbers, empty names: refused before any row exists."""
+    for files in (
+        [],
+        [{"filename": "x"}],
+        [{"filename": "", "size": 5}],
+        [{"filename": "a", "size": "big"}],
+    ):
+        with pytest.raises((vol.Invalid, ServiceValidationError)):
+            await download(hass, entry, "peer", files)  # type: ignore[arg-type]
+    assert await entry.runtime_data.store.jobs.async_count() == 0
+
+
+def test_peers_in_demo_world_share_lullaby() -> None:
+    """The tests above rely on the demo world's FLAC peer sharing Lullaby."""
+    names = {f.filename for p in demo_peers() if p.username == "lossless_lover" for f in p.files}
+    assert LULLABY in names
+    assert SoulseekPeer("x").behaviour == PeerBehaviour()
