@@ -55,6 +55,30 @@ def test_case_files_accuracy() -> None:
     assert overall.recall >= 0.95, overall.errors
 
 
+def test_every_rejection_names_what_decided() -> None:
+    """Each candidate below the threshold names the gate that rejected it or its weakest part."""
+    cases = [case for path in CASE_FILES for case in load_cases(path)] + build_cases()
+    for case in cases:
+        for index, candidate in enumerate(case["candidates"]):
+            details = score_details(case["track"], candidate)
+            explained = details.to_dict()
+            if details.score < DEFAULT_CONFIDENCE_THRESHOLD:
+                assert explained["decided_by"] is not None, (case["id"], index, explained)
+                assert explained["decided_by"] == (details.gate or explained["decided_by"])
+            if details.gate is not None:
+                assert details.score == 0.0, (case["id"], index, explained)
+
+
+def test_decided_by_names_the_weakest_part() -> None:
+    """A computed score names its lowest part; a gate names itself."""
+    no_artist = score_details(TRACK, slsk("@@u\\Downloads\\Lullaby.mp3"))
+    assert no_artist.gate is None
+    assert no_artist.decided_by == "artist"
+    other = score_details(TRACK, lib("Lullaby", "Tom Jones"))
+    assert (other.gate, other.decided_by) == ("artist", "artist")
+    assert score_details(TRACK, lib("Lullaby")).to_dict()["decided_by"] is None
+
+
 def test_best_match_on_the_shared_sample() -> None:
     """best_match picks one of the expected answers, or none when none is expected."""
     for case in load_cases(Path(__file__).parent / "cases" / "shared_sample.json"):
