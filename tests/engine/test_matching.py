@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from benchmarks.worlds import make_crowded_world
+from custom_components.harmony_music.engine import near_titles
 from custom_components.harmony_music.engine.matching import (
     DEFAULT_CONFIDENCE_THRESHOLD,
     LibraryIndex,
@@ -16,6 +19,7 @@ from custom_components.harmony_music.engine.matching import (
     score_details,
 )
 from custom_components.harmony_music.engine.normalize import fold
+from custom_components.harmony_music.engine.similarity import title_similarity
 from custom_components.harmony_music.engine.versions import parse_title
 
 from .accuracy import evaluate, load_cases
@@ -391,6 +395,52 @@ def test_library_index_blocks() -> None:
     index = LibraryIndex(library)
     assert len(index.candidates(TRACK)) <= 5
     assert index.match(TRACK) == (2000, pytest.approx(score(TRACK, library[2000])))
+
+
+def test_crowded_world_gets_every_answer_right() -> None:
+    """Titles and artists from a small Zipf vocabulary: common titles held by many artists.
+
+    The index finds every held track at its item and nothing for the others, and agrees with
+    best_match over the whole library (on every tenth track: best_match compares all pairs)."""
+    library, tracks, truth = make_crowded_world(5000, 500, seed=3)
+    assert max(Counter(item["title"] for item in library).values()) >= 20  # crowded indeed
+    assert 100 < truth.count(None) < 400
+    index = LibraryIndex(library)
+    answers = [index.match(track) for track in tracks]
+    assert [answer[0] if answer else None for answer in answers] == truth
+    for track, answer in list(zip(tracks, answers, strict=True))[::10]:
+        assert answer == best_match(track, library), track
+
+
+def test_near_titles_by_word_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word sets that reach the gate are found whatever their size or order; a common word
+    shared with thousands of titles is not read title by title."""
+    crowd = [lib(f"Love {n} Song", f"Band {n}") for n in range(3000)]
+    library = [
+        *crowd,
+        lib("Two One Three Four"),  # 4 of the track's 5 words: Jaccard 0.8
+        lib("Hymn For The Weekend Alpha Beta", "Other Act"),
+        lib("Nothing Compares 2 U", "Sinead O'Connor"),
+    ]
+    index = LibraryIndex(library)
+    five = {"name": "One Two Three Four Five", "artists": [{"name": "The Cure"}]}
+    five["duration_ms"] = 248000
+    assert index.match(five) == best_match(five, library)
+    assert index.match(five) is not None
+    spelled = {"name": "Nothing Compares To You", "artists": [{"name": "Sinead O'Connor"}]}
+    assert index.match(spelled) == best_match(spelled, library)
+    assert index.match(spelled) is not None
+    love = {"name": "Love", "artists": [{"name": "Band 7"}], "duration_ms": 248000}
+    compared: list[str] = []
+
+    def counting(a: str, b: str) -> float:
+        compared.append(b)
+        return title_similarity(a, b)
+
+    monkeypatch.setattr(near_titles, "title_similarity", counting)
+    assert index.candidates(love) == []
+    assert index.match(love) is None
+    assert len(compared) < 10  # not one comparison per title holding "love"
 
 
 JSONISH = st.recursive(

@@ -10,33 +10,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-import math
 import re
 from typing import Any
 
 from .artists import artist_units
 from .fields import ODD_INPUT, duration_seconds, is_mapping, normal_isrc, text, track_isrc
+from .length_windows import WINDOWED, LengthWindow
 from .library_item import library_features
+from .near_titles import NearTitles
 from .normalize import drop_article, fold, is_non_latin, japanese_reading
 from .readings import CandidateFeatures
 from .scoring import details_from_features
-from .similarity import (
-    CATALOGUE,
-    TEXTESE,
-    short_title,
-    skeleton,
-    textese,
-    title_similarity,
-    transliteration_similarity,
-)
 from .spotify_track import track_features
 from .thresholds import (
     CROWDED_TITLE,
     DEFAULT_CONFIDENCE_THRESHOLD,
     DURATION_GATE_S,
-    SHORT_TITLE_WORDS,
-    SKELETON_MIN,
-    TITLE_GATE,
 )
 from .versions import parse_title
 
@@ -65,19 +54,13 @@ class LibraryIndex:
         self._keys: list[str] = []
         self._by_isrc: dict[str, list[int]] = defaultdict(list)
         self._by_title: dict[str, list[int]] = defaultdict(list)  # by title key without spaces
-        self._by_token: dict[str, list[int]] = defaultdict(list)
         # Durations and ISRCs by position make the duration gate a list lookup.
         self._durations: list[float | None] = []
         self._isrcs: list[str] = []
         self._non_latin: set[int] = set()  # items titled in a non-Latin script
-        # Consonant skeletons of titles, by scope ("all", "non_latin"), built on first use.
-        self._skeleton_scopes: dict[str, dict[str, list[int]]] = {}
-        by_isrc, by_title, by_token, keys = (
-            self._by_isrc,
-            self._by_title,
-            self._by_token,
-            self._keys,
-        )
+        self._windows: dict[str, LengthWindow] = {}  # by title key, for long lists only
+        self._near = NearTitles(self._keys, self._by_title, self._non_latin)
+        by_isrc, by_title, keys = self._by_isrc, self._by_title, self._keys
         durations, isrcs = self._durations, self._isrcs
         items: Sequence[object] = library  # entries are checked at run time, whatever the hints
         for index, item in enumerate(items):  # the hot loop of a whole-library diff
@@ -98,8 +81,7 @@ class LibraryIndex:
                 if isinstance(title, str) and not title.isascii() and is_non_latin(title):
                     self._non_latin.add(index)
                 by_title[key.replace(" ", "")].append(index)
-                for token in key.split():  # words as text-speak spells them too ('2 U')
-                    by_token[TEXTESE.get(token, token)].append(index)
+        self._near.build()
 
     def _candidate(self, index: int) -> CandidateFeatures | None:
         if index not in self._features:
@@ -118,15 +100,28 @@ class LibraryIndex:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
         return self._positions(text(track.get("name")), track_isrc(track))[0]
 
+    def _titled(self, key: str, length_s: float | None) -> list[int]:
+        """Items filed under a title key; of a long list, only those the length gate may pass."""
+        compact = key.replace(" ", "")
+        positions = self._by_title.get(compact, [])
+        if length_s is None or len(positions) < WINDOWED:
+            return positions
+        window = self._windows.get(compact)
+        if window is None:
+            window = self._windows[compact] = LengthWindow(positions, self._durations)
+        return window.around(length_s)
+
     def _positions(
-        self, name: str, isrc: str | None, *, near: bool = False
+        self, name: str, isrc: str | None, length_s: float | None = None, *, near: bool = False
     ) -> tuple[list[int], bool]:
-        """Candidate positions, and whether near titles were searched for them."""
+        """Candidate positions, and whether near titles were searched for them.
+
+        With ``length_s``, same-titled items of other lengths may be left out (never others)."""
         key = title_key(name)
         found: dict[int, None] = {}
         for index in self._by_isrc.get(isrc, []) if isrc else []:
             found[index] = None
-        for index in self._by_title.get(key.replace(" ", ""), []):
+        for index in self._titled(key, length_s):
             found[index] = None
         if _KEY_HINT.search(name):
             # Other names in the title: "Untitled #3 - Samskeyti" may be filed as "Samskeyti".
@@ -134,95 +129,19 @@ class LibraryIndex:
             parsed = parse_title(name)
             for alias in parsed.aliases:
                 for other_name in (alias, f"{parsed.base} {alias}"):
-                    for index in self._by_title.get(title_key(other_name).replace(" ", ""), []):
+                    for index in self._titled(title_key(other_name), length_s):
                         found[index] = None
         transliterated = is_non_latin(name)
         keys = [key]
         if transliterated and (japanese := japanese_reading(name)):
             keys.append(title_key(japanese))
-            for index in self._by_title.get(keys[-1].replace(" ", ""), []):
+            for index in self._titled(keys[-1], length_s):
                 found[index] = None
         searched = near or not found
         if searched:
             for near_key in keys:
-                self._near_titles(near_key, transliterated, found)
+                self._near.search(near_key, transliterated, found)
         return list(found), searched
-
-    def _byskeleton(self, key: str, transliterated: bool) -> list[int]:
-        """Items whose title has the same consonants ('tmly m k' / 'Tamally Maak').
-
-        Romanisations may share no whole word. The map is built on first use: over the items
-        tagged in a non-Latin script, and over the whole library once a non-Latin track asks."""
-        wanted = skeleton(key)
-        if len(wanted) < SKELETON_MIN:
-            return []
-        scope = "all" if transliterated else "non_latin"
-        if scope not in self._skeleton_scopes:
-            indices = range(len(self._keys)) if transliterated else sorted(self._non_latin)
-            skeletons: dict[str, list[int]] = defaultdict(list)
-            for index in indices:
-                if self._keys[index]:
-                    skeletons[skeleton(self._keys[index])].append(index)
-            self._skeleton_scopes[scope] = skeletons
-        return self._skeleton_scopes[scope].get(wanted, [])
-
-    def _near_titles(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
-        """Titles that could pass the title gate, found by prefix filtering."""
-        words = textese(key).split()  # the index holds words as text-speak spells them
-        pool = self._prefix_pool(set(words))
-        if transliterated or self._non_latin:
-            pool.update(self._byskeleton(key, transliterated))
-            # Romanisations differ letter by letter ('hii'/'hi'): any of the rarer words will do,
-            # for a non-Latin track, or for items tagged in a non-Latin script.
-            present = sorted(
-                (posting for token in set(words) if (posting := self._by_token.get(token))),
-                key=len,
-            )
-            lenient: set[int] = set()
-            for posting in present[:2]:
-                lenient.update(posting)
-            pool |= lenient if transliterated else lenient & self._non_latin
-        stripped = set(textese(CATALOGUE.sub(" ", key)).split())
-        if stripped and len(stripped) < len(key.split()):
-            # title_similarity drops catalogue numbers ("BWV 1007") when the numbers differ.
-            pool |= self._prefix_pool(stripped)
-        for index in pool:
-            other = self._keys[index]
-            if (
-                title_similarity(key, other) >= TITLE_GATE
-                or short_title(key, other)
-                or (
-                    (transliterated or index in self._non_latin)
-                    and transliteration_similarity(key, other) >= TITLE_GATE
-                )
-            ):
-                found[index] = None
-        # A library item filed under the title's first words ("Killing Me Softly").
-        leading = drop_article(key).split()
-        for size in range(SHORT_TITLE_WORDS, len(leading)):
-            for index in self._by_title.get("".join(leading[:size]), []):
-                found[index] = None
-
-    def _prefix_pool(self, tokens: set[str]) -> set[int]:
-        """Items holding one of the n - ceil(0.8 n) + 1 rarest words.
-
-        A title passing the gate shares at least ceil(0.8 n) of the n words, so it holds one of
-        them: only their postings are read. Words the library never uses sort first (empty).
-        """
-        needed = len(tokens) - math.ceil(TITLE_GATE * len(tokens) - 1e-9) + 1
-        postings = sorted((self._by_token.get(token, []) for token in tokens), key=len)
-        if not postings:
-            return set()
-        pool = set(postings[0])
-        if needed == 1:  # every word is needed (short titles): intersect them all
-            for posting in postings[1:]:
-                if not pool:
-                    break
-                pool.intersection_update(posting)
-        else:
-            for posting in postings[1:needed]:
-                pool.update(posting)
-        return pool
 
     def match(
         self, track: Mapping[str, Any], threshold: float | None = None
@@ -235,13 +154,13 @@ class LibraryIndex:
             length_s = duration_seconds(track.get("duration_ms"), milliseconds=True)
             isrc = track_isrc(track)
             name = text(track.get("name"))
-            found, searched_near = self._positions(name, isrc)
+            found, searched_near = self._positions(name, isrc, length_s)
             positions = [i for i in found if not self._duration_gated(length_s, isrc, i)]
             if not positions and not searched_near:
                 # Every same-titled item has another length: look at near titles as well.
                 positions = [
                     index
-                    for index in self._positions(name, isrc, near=True)[0]
+                    for index in self._positions(name, isrc, length_s, near=True)[0]
                     if not self._duration_gated(length_s, isrc, index)
                 ]
             if not positions:
@@ -256,7 +175,7 @@ class LibraryIndex:
                     & features.primary_units
                 ]
             best: tuple[int, float] | None = None
-            for index in positions:
+            for index in sorted(positions):  # ties go to the first, as in best_match
                 value = details_from_features(features, self._candidate(index)).score
                 if value >= limit and (best is None or value > best[1]):
                     best = (index, value)
