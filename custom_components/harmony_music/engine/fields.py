@@ -27,25 +27,24 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def positive_number(value: Any) -> float | None:
-    """A positive int or float (not a bool) as float, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if value > 0 else None
-
-
 def duration_seconds(value: Any, *, milliseconds: bool) -> float | None:
-    """A length in seconds: Spotify and library items give milliseconds, slskd seconds."""
-    number = positive_number(value)
-    if number is None:
+    """A positive length in seconds, else None: Spotify and library items give milliseconds,
+    slskd seconds. (On the hot path of an index build: one call, exact type checks first.)"""
+    kind = type(value)
+    if (kind is not int and kind is not float) and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        return None  # a bool is an int, not a length
+    if not value > 0:
         return None
-    return number / 1000 if milliseconds else number
+    return value / 1000 if milliseconds else float(value)
 
 
 def normal_isrc(value: Any) -> str | None:
     """An ISRC upper-cased without hyphens ('us-um7-1700001' == 'USUM71700001'), or None."""
-    code = text(value).upper().replace("-", "")
-    return code or None
+    if not value or not isinstance(value, str):
+        return None
+    return value.upper().replace("-", "") or None
 
 
 def track_isrc(track: Mapping[str, Any]) -> str | None:

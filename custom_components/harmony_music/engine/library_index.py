@@ -60,11 +60,11 @@ class LibraryIndex:
         self._non_latin: set[int] = set()  # items titled in a non-Latin script
         self._windows: dict[str, LengthWindow] = {}  # by title key, for long lists only
         self._near = NearTitles(self._keys, self._by_title, self._non_latin)
-        by_isrc, by_title, keys = self._by_isrc, self._by_title, self._keys
+        by_isrc, by_title, keys, near = self._by_isrc, self._by_title, self._keys, self._near
         durations, isrcs = self._durations, self._isrcs
         items: Sequence[object] = library  # entries are checked at run time, whatever the hints
         for index, item in enumerate(items):  # the hot loop of a whole-library diff
-            if not is_mapping(item):
+            if type(item) is not dict and not is_mapping(item):
                 keys.append("")
                 durations.append(None)
                 isrcs.append("")
@@ -80,8 +80,9 @@ class LibraryIndex:
             if key:
                 if isinstance(title, str) and not title.isascii() and is_non_latin(title):
                     self._non_latin.add(index)
-                by_title[key.replace(" ", "")].append(index)
-        self._near.build()
+                compact = key.replace(" ", "")
+                by_title[compact].append(index)
+                near.add(index, key, compact)
 
     def _candidate(self, index: int) -> CandidateFeatures | None:
         if index not in self._features:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
-from itertools import combinations
+from itertools import combinations, permutations
 from math import comb
 import re
 
@@ -36,6 +36,8 @@ _P, _Q = _GATE.numerator, _GATE.denominator
 _POSTED_SIZE = 5
 _MAX_SUBSETS = 64  # more subsets of a long title than this: read postings instead
 _DIGIT = re.compile(r"\d")
+_TEXTESE = frozenset(TEXTESE)
+_ARTICLES = ("the ", "a ")  # a key has lost one article; title_similarity drops another
 
 
 def _overlap_needed(n: int, m: int) -> int:
@@ -51,7 +53,7 @@ def _sizes(n: int) -> range:
 class NearTitles:
     """Lookups by word set, by word and set size, by spelling forms and by first words.
 
-    ``keys`` is the library's list of title keys, filled by the caller before ``build``.
+    ``keys`` is the library's list of title keys; the caller files each with ``add``.
     """
 
     def __init__(
@@ -69,39 +71,42 @@ class NearTitles:
         self._non_latin_tokens: dict[str, list[int]] = {}
         self._skeleton_scopes: dict[str, dict[str, list[int]]] = {}
 
-    def build(self) -> None:
-        """File every title key (the hot loop of a diff's build: most steps are skipped)."""
-        by_words, by_sized, by_form, by_lead = (
-            self._by_words,
-            self._by_sized_word,
-            self._by_form,
-            self._by_lead,
-        )
-        digit, textese_words = _DIGIT.search, TEXTESE.keys()
-        for index, key in enumerate(self._keys):
-            if not key:
-                continue
-            plain = drop_article(key)  # what title_similarity compares
-            words = plain.split()
-            word_sets = [frozenset(words)]
-            if digit(plain):
-                # "Suite No. 1, BWV 1007" passes "Suite No. 1" once catalogue numbers go.
-                stripped = frozenset(CATALOGUE.sub(" ", plain).split())
-                if stripped and stripped != word_sets[0]:
-                    word_sets.append(stripped)
-            for word_set in word_sets:
-                by_words[word_set].append(index)
+    def add(self, index: int, key: str, compact: str) -> None:
+        """File one title key (``compact``: without spaces), once per library item from the
+        index build's hot loop: most titles take the first lines only.
+
+        Titles of up to three distinct words are found by their key in any word order, so only
+        longer ones, and ones repeating a word ("Baby Baby"), are filed by their word set.
+        """
+        words = key.split()
+        count = len(words)
+        if count > SHORT_TITLE_WORDS:
+            word_set = frozenset(words)
+            self._by_words[word_set].append(index)
+            self._by_lead[tuple(words[:SHORT_TITLE_WORDS])].append(index)
+            if len(word_set) >= _POSTED_SIZE:
+                self._post(index, word_set)
+        elif count > 1 and (words[0] == words[1] or words[-1] in words[:-1]):
+            self._by_words[frozenset(words)].append(index)
+        if not compact.isalpha() or key.startswith(_ARTICLES) or not _TEXTESE.isdisjoint(words):
+            self._add_unusual(index, key, compact)
+
+    def _post(self, index: int, word_set: frozenset[str]) -> None:
+        size = len(word_set)
+        for word in word_set:
+            self._by_sized_word[word, size].append(index)
+
+    def _add_unusual(self, index: int, key: str, compact: str) -> None:
+        """A digit, a second article or text-speak: more word sets and spellings to file."""
+        plain = drop_article(key)  # what title_similarity compares
+        # "Suite No. 1, BWV 1007" passes "Suite No. 1" once catalogue numbers go.
+        for word_set in {frozenset(plain.split()), frozenset(CATALOGUE.sub(" ", plain).split())}:
+            if word_set:
+                self._by_words[word_set].append(index)
                 if len(word_set) >= _POSTED_SIZE:
-                    for word in word_set:
-                        by_sized[word, len(word_set)].append(index)
-            spelled_otherwise = not textese_words.isdisjoint(words)
-            if plain is not key or spelled_otherwise:
-                compact = key.replace(" ", "")
-                for form in (plain, textese(plain)) if spelled_otherwise else (plain,):
-                    if (spelled := form.replace(" ", "")) != compact:
-                        by_form[spelled].append(index)
-            if len(words) > SHORT_TITLE_WORDS:
-                by_lead[tuple(words[:SHORT_TITLE_WORDS])].append(index)
+                    self._post(index, word_set)
+        for form in {plain.replace(" ", ""), textese(plain).replace(" ", "")} - {compact}:
+            self._by_form[form].append(index)
 
     def search(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
         """Add to ``found`` every library title near ``key`` (a title key)."""
@@ -151,6 +156,9 @@ class NearTitles:
                 # Every word of such a title is one of ours: look its set up.
                 if m == n:
                     pool.update(self._by_words.get(word_set, ()))
+                    if n <= SHORT_TITLE_WORDS:  # filed by key only: try every word order
+                        for order in permutations(word_set):
+                            pool.update(self._by_title.get("".join(order), ()))
                     continue
                 if comb(n, m) <= _MAX_SUBSETS or m < _POSTED_SIZE:
                     for subset in combinations(sorted(word_set), m):
