@@ -257,6 +257,71 @@ def test_labels_the_lengths_explain() -> None:
     assert score(buggles, {**remastered, "album": "The Age of Plastic"}) == 0
 
 
+def test_tribute_and_cover_acts_are_other_performers() -> None:
+    """A credit or folder naming the artist in a tribute is someone else; the band's own longer
+    name ("The Jimi Hendrix Experience") is still the artist."""
+    clocks = {"name": "Clocks", "artists": [{"name": "Coldplay"}], "duration_ms": 307879}
+    tribute = (
+        "@@s\\Vitamin String Quartet - The String Quartet Tribute to Coldplay\\04 - Clocks.flac"
+    )
+    assert score_details(clocks, slsk(tribute, 306)).gate == "artist"
+    assert score(clocks, slsk("@@s\\Coldplay Tribute Band - Clocks.mp3", 307)) == 0
+    assert score(clocks, slsk("@@s\\Coldplay - A Rush of Blood\\04 - Clocks.mp3", 307)) >= 0.8
+    haze = {"name": "Purple Haze", "artists": [{"name": "Jimi Hendrix"}], "duration_ms": 170807}
+    band = slsk("@@n\\The Jimi Hendrix Experience - Purple Haze.flac", 171)
+    assert score(haze, band) >= 0.8
+
+
+def test_a_copy_billed_with_another_artist_is_their_version() -> None:
+    """ "A & B" adds a co-billed artist the track lacks (a duet version); "A feat. B" may name
+    the track's uncredited singer, and "A & The Band" a backing band."""
+    bad_guy = {"name": "bad guy", "artists": [{"name": "Billie Eilish"}], "duration_ms": 194088}
+    duet = slsk("@@u\\Billie Eilish & Justin Bieber - bad guy.mp3", 195)
+    assert score_details(bad_guy, duet).gate == "guest"
+    wake = {"name": "Wake Me Up", "artists": [{"name": "Avicii"}], "duration_ms": 247427}
+    assert score(wake, slsk("@@u\\Avicii feat. Aloe Blacc - Wake Me Up.mp3", 247)) >= 0.8
+    rain = {"name": "Purple Rain", "artists": [{"name": "Prince"}], "duration_ms": 521207}
+    band = lib("Purple Rain", "Prince & The Revolution", 521903, album="Purple Rain")
+    assert score(rain, band) >= 0.8
+    bach = {
+        "name": "Cello Suite No. 1 in G Major, BWV 1007: I. Prelude",
+        "artists": [{"name": "Johann Sebastian Bach"}, {"name": "Yo-Yo Ma"}],
+        "duration_ms": 150000,
+    }
+    assert score_details(bach, lib(bach["name"], "Bach, Yo-Yo Ma", 150000)).gate is None
+
+
+def test_editions_named_in_the_title() -> None:
+    """A title repeating its album's name or year is that edition (a re-recording): copies from
+    other albums or years are not it; a copy from its album is."""
+    classic = {
+        "name": "Summer Of '69 (Classic)",
+        "artists": [{"name": "Bryan Adams"}],
+        "album": {"name": "Classic"},
+        "duration_ms": 214606,
+    }
+    original = slsk("@@n\\Bryan Adams - Reckless (1984)\\06 - Summer of '69.flac", 216)
+    assert score_details(classic, original).gate == "edition"
+    again = slsk("@@n\\Bryan Adams - Classic (2022)\\01 - Summer of '69 (Classic).flac", 215)
+    assert score(classic, again) >= 0.8
+    leave = {
+        "name": "Leave (Get Out) - 2018",
+        "artists": [{"name": "JoJo"}],
+        "album": {"name": "JoJo (2018)"},
+        "duration_ms": 242509,
+    }
+    assert score(leave, slsk("Music\\JoJo - JoJo (2004)\\02 - Leave (Get Out).mp3", 242)) == 0
+    assert score(leave, slsk("Music\\JoJo - JoJo (2018)\\02 - Leave (Get Out).mp3", 242)) >= 0.8
+
+
+def test_a_folder_sorting_versions_names_the_version() -> None:
+    """'Artist\\Live\\...' holds live recordings whatever the album folder is called."""
+    love = {"name": "Skinny Love", "artists": [{"name": "Bon Iver"}], "duration_ms": 238402}
+    live = slsk("Music\\Bon Iver\\Live\\2008-09-14 Take Away Show\\Skinny Love.mp3", 236)
+    assert score_details(love, live).gate == "version"
+    assert score(love, slsk("Music\\Bon Iver\\Singles\\Skinny Love.mp3", 238)) >= 0.8
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}

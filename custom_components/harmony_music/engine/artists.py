@@ -13,6 +13,16 @@ _ARTIST_SPLIT = re.compile(
 _RAW_ARTIST_SPLIT = re.compile(r"\s*[,;]\s*|\s+/\s+")  # not inside "AC/DC"
 _FEAT_WORD = re.compile(r"^\s*(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _NOT_ARTISTS = frozenset({"", "the", "a", "and"})
+# Words by which an act or collection says it plays someone else's songs ("Pink Floyd Tribute
+# Band", "Piano Tribute to Coldplay", "Taylor Swift Cover Band", "performs the music of Queen").
+_OTHER_ACT = re.compile(
+    r"\b(?:tributes?|covers?|covered|karaoke|salute|homage|renditions?|performs|plays|"
+    r"(?:music|songs|hits) of|in the style of|made famous by|originally performed)\b"
+)
+_FEATURING = re.compile(r"\s(?:feat\.?|ft\.?|featuring|with)\s.*$", re.IGNORECASE)
+_BACKING_BAND = re.compile(r"(?:&|\band\b)\s+the\s", re.IGNORECASE)
+# A credited name this close to a guest's is the same guest ("Berlin Phil" / "Berliner Phil...").
+_SAME_NAME_PREFIX = 5
 _ACRONYM_SKIP = frozenset({"and", "of", "the", "a"})
 
 
@@ -45,6 +55,37 @@ def guest_units(featured: tuple[str, ...]) -> frozenset[str]:
     for credit in featured:
         units |= credit_names(_FEAT_WORD.sub(" ", credit.strip(" ()[]")))
     return frozenset(units - _NOT_ARTISTS)
+
+
+def co_billed(text: str) -> frozenset[str]:
+    """Compact names of the artists a credit bills side by side ("A & B", "A, B", "A x B").
+
+    Guests after "feat."/"with" are left out (a file may name a track's uncredited singer:
+    "Avicii feat. Aloe Blacc"), and so is a backing band ("Prince & The Revolution").
+    """
+    billed = _FEATURING.sub("", text)
+    if _BACKING_BAND.search(billed):
+        return frozenset()
+    names = credit_names(billed) - _NOT_ARTISTS
+    return frozenset(names) if len(names) > 1 else frozenset()
+
+
+def named_among(name: str, credited: frozenset[str], compacts: tuple[str, ...]) -> bool:
+    """Whether a compact name is one of the credited artists, or part or a spelling of one
+    ("bach" of "johannsebastianbach", "berlinphilharmonic" of "berlinerphilharmoniker")."""
+    if name in credited:
+        return True
+    prefix = name[:_SAME_NAME_PREFIX]
+    return any(
+        name in full or (len(prefix) == _SAME_NAME_PREFIX and full.startswith(prefix))
+        for full in compacts
+    )
+
+
+def other_act(words: str, primary_words: str) -> bool:
+    """Whether folded words name a tribute or cover act or collection (and the primary artist's
+    own name does not: "The Cover Girls" may cover no one)."""
+    return bool(_OTHER_ACT.search(words)) and not _OTHER_ACT.search(primary_words)
 
 
 def acronym(words: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+import re
 from typing import Any, TypeGuard
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 # What odd input (wrong types, cut-off strings, pathological nesting) can raise while scoring.
 ODD_INPUT = (
@@ -51,3 +54,8 @@ def track_isrc(track: Mapping[str, Any]) -> str | None:
     """The ISRC of a Spotify track object (in ``external_ids``)."""
     ids = track.get("external_ids")
     return normal_isrc(ids.get("isrc")) if is_mapping(ids) else None
+
+
+def years(texts: Iterable[str]) -> frozenset[str]:
+    """The years (1900-2099) written in some names: which edition an album or folder holds."""
+    return frozenset(year for name in texts for year in _YEAR.findall(name))

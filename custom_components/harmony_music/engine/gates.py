@@ -6,7 +6,14 @@ artist not be another one, the lengths lie within DURATION_GATE_S (see scoring).
 
 from __future__ import annotations
 
-from .artists import artist_units, contains_phrase, guest_units, same_band
+from .artists import (
+    artist_units,
+    contains_phrase,
+    guest_units,
+    named_among,
+    other_act,
+    same_band,
+)
 from .readings import CandidateFeatures, Reading
 from .similarity import short_title, title_similarity, transliteration_similarity
 from .spotify_track import TrackFeatures
@@ -65,11 +72,17 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
         or (len(track.primary_units) > 1 and track.primary_units - {""} <= units)
     ):
         return 1.0
-    if contains_phrase(reading.context_tokens, track.primary_tokens):
-        return 1.0
-    if any(contains_phrase(reading.context_tokens, t) for t in track.secondary_tokens):
-        return SECONDARY_ARTIST  # the performer in the folder name ("Debussy - Seong-Jin Cho")
-    if same_band(track.primary_words, reading.artist_words):
+    # A folder or credit naming the artist in a tribute or cover ("Piano Tribute to Coldplay",
+    # "Pink Floyd Tribute Band") names someone else's recording.
+    context = " ".join(reading.context_tokens)
+    if not other_act(context, track.primary_words):
+        if contains_phrase(reading.context_tokens, track.primary_tokens):
+            return 1.0
+        if any(contains_phrase(reading.context_tokens, t) for t in track.secondary_tokens):
+            return SECONDARY_ARTIST  # the performer in the folder name ("Debussy - Seong-Jin Cho")
+    if same_band(track.primary_words, reading.artist_words) and not other_act(
+        reading.artist_words, track.primary_words
+    ):
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
         return None
@@ -85,11 +98,16 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
 
 
 def extra_guest(track: TrackFeatures, reading: Reading) -> bool:
-    """The copy features someone the track credits nowhere: a remix with a new verse."""
-    if not reading.title.featured:
-        return False
-    guests = guest_units(reading.title.featured)
-    return bool(guests) and not guests <= track.all_units
+    """The copy features someone the track credits nowhere: a remix with a new verse, a duet
+    version billed to both ("Billie Eilish & Justin Bieber - bad guy")."""
+    if reading.title.featured:
+        guests = guest_units(reading.title.featured)
+        if guests and not guests <= track.all_units:
+            return True
+    credited = reading.credited
+    if not credited or not credited & track.all_units:
+        return False  # not a credit naming the track's artists and more: the artist part decides
+    return any(not named_among(name, track.all_units, track.credit_compacts) for name in credited)
 
 
 def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:
@@ -121,6 +139,22 @@ def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: 
         and bool(track.album and reading.album)
         and title_similarity(track.album, reading.album) >= TITLE_GATE
     )
+
+
+def edition_shown(track: TrackFeatures, reading: Reading) -> bool:
+    """A track whose title names its edition (see TrackFeatures.edition_name) matches only a
+    copy that names it too, or comes from its album; one from another album or year does not."""
+    if track.edition_name and reading.album:
+        shown = (
+            any(
+                title_similarity(alias, track.edition_name) >= TITLE_GATE
+                for alias in reading.title.aliases
+            )
+            or title_similarity(reading.album, track.album) >= TITLE_GATE
+        )
+        if not shown:
+            return False
+    return not (track.edition_year and reading.years and track.edition_year not in reading.years)
 
 
 def same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .artists import artist_units
-from .fields import duration_seconds, normal_isrc, text
+from .artists import artist_units, co_billed
+from .fields import duration_seconds, normal_isrc, text, years
 from .normalize import drop_article, fold, is_non_latin
 from .readings import CandidateFeatures, Reading
 from .versions import album_versions, parse_title
@@ -26,6 +26,8 @@ def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         artist_words=drop_article(fold(artist)),
         artist_non_latin=is_non_latin(artist),
         album_remaster=album_title.remaster,
+        credited=co_billed(artist),
+        years=years((album,)),
     )
     return CandidateFeatures(
         (reading,),

@@ -20,6 +20,8 @@ class Reading:
     artist_non_latin: bool = False
     folder_names: frozenset[str] = frozenset()  # compact names of the parent folders
     album_remaster: bool = False
+    years: frozenset[str] = frozenset()  # years the album or folder names ("JoJo (2004)")
+    credited: frozenset[str] = frozenset()  # artists billed side by side (artists.co_billed)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .fields import ODD_INPUT, is_mapping
 from .gates import (
     artist_part,
     duration_part,
+    edition_shown,
     extra_guest,
     title_part,
     versions_compatible,
@@ -58,6 +59,8 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
     parts: dict[str, float] = {}
     if not versions_compatible(track, cand, reading):
         return MatchDetails(0.0, "version", {"version": 0.0})
+    if not edition_shown(track, reading):
+        return MatchDetails(0.0, "edition", {"version": 0.0})
     parts["version"] = 1.0
 
     title = title_part(track, reading)

@@ -11,9 +11,9 @@ from dataclasses import replace
 import re
 from typing import Any
 
-from .artists import artist_units
+from .artists import artist_units, co_billed
 from .audio_formats import AUDIO_EXTENSIONS
-from .fields import duration_seconds, text
+from .fields import duration_seconds, text, years
 from .normalize import drop_article, fold, is_non_latin
 from .readings import CandidateFeatures, Reading
 from .similarity import NUMBER
@@ -22,6 +22,10 @@ from .versions import ParsedTitle, album_versions, classify, parse_title
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
 # Version classes a folder's bracketed descriptor passes on to the files in it.
 _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
+# A folder that sorts an artist's files by version ("Live", "Demos", "Unplugged").
+_CATEGORY_FOLDER = re.compile(
+    r"^(live|demo|acoustic|unplugged)s?(?: (?:recordings|albums|tracks|sessions|versions))?$"
+)
 _DISC_DIR = re.compile(r"^(cd|disc|disk)\s*\d+$")
 _YEAR_PREFIX = re.compile(r"^\s*[\(\[]?(19|20)\d{2}[\)\]]?\s*[-.]?\s*")
 _BRACKETED = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
@@ -48,7 +52,8 @@ def _folder_album(folder: str) -> tuple[str, str]:
 
 
 def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
-    """Versions the folders imply: the album folder's live/unplugged name, a karaoke collection."""
+    """Versions the folders imply: the album folder's live/unplugged name, a karaoke collection,
+    a folder sorting versions ("Live")."""
     found: set[str] = set()
     for depth, folder in enumerate(folders):
         if depth == 0:
@@ -57,6 +62,9 @@ def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
                 found |= (classify(fold(descriptor)) or frozenset()) & _FOLDER_CLASSES
         if "karaoke" in folder.lower():
             found.add("karaoke")
+        category = _CATEGORY_FOLDER.match(fold(folder))
+        if category:  # "Bon Iver\Live\2008-09-14 Take Away Show\Skinny Love.mp3"
+            found |= classify(category.group(1)) or frozenset()
     return frozenset(found)
 
 
@@ -110,6 +118,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         context.extend(fold(folder.replace("_", " ")).split())
     album_vers = _folder_versions(folders)
     folder_names = frozenset(drop_article(fold(folder)).replace(" ", "") for folder in folders)
+    folder_years = years(folders)
 
     splits = _name_splits(stem)
     splits.append((folder_artist, stem))
@@ -130,6 +139,8 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
                 artist_words=drop_article(fold(credit)),
                 artist_non_latin=is_non_latin(credit),
                 folder_names=folder_names,
+                credited=co_billed(credit),
+                years=folder_years,
             )
         )
     length = duration_seconds(candidate.get("length"), milliseconds=False)

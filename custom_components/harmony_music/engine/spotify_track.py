@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+import re
 from typing import Any
 
 from .artists import artist_units
-from .fields import duration_seconds, is_mapping, text, track_isrc
+from .fields import duration_seconds, is_mapping, text, track_isrc, years
 from .normalize import drop_article, fold, is_non_latin, japanese_reading
+from .similarity import title_similarity
+from .thresholds import TITLE_GATE
 from .versions import ParsedTitle, album_versions, parse_title
+
+# A bare year as the title's last descriptor: "Leave (Get Out) - 2018", "Song (2018)".
+_YEAR_SUFFIX = re.compile("(?:\\s[-\u2013\u2014]\\s*|[\\(\\[])((?:19|20)\\d{2})[\\)\\]]?\\s*$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,10 @@ class TrackFeatures:
     non_latin_title: bool = False
     name: str = ""  # the title as Spotify wrote it
     album_remaster: bool = False
+    # Which edition the title says it is, by repeating its album's name or year ("Summer of '69
+    # (Classic)" on "Classic", "Leave (Get Out) - 2018" on "JoJo (2018)"): a re-recording.
+    edition_name: str = ""
+    edition_year: str = ""
 
     @cached_property
     def reading_forms(self) -> tuple[str, ...]:
@@ -77,6 +87,15 @@ class TrackFeatures:
         return (base, *aliases, *(f"{base} {alias}" for alias in aliases))
 
     @cached_property
+    def credit_compacts(self) -> tuple[str, ...]:
+        """Every credited artist's whole name, compact ("johannsebastianbach")."""
+        return tuple(
+            compact
+            for artist in (*self.names, *self.title.featured)
+            if (compact := drop_article(fold(artist)).replace(" ", ""))
+        )
+
+    @cached_property
     def all_units(self) -> frozenset[str]:
         """Every credited artist, featured ones from the title included."""
         units: set[str] = set()
@@ -101,8 +120,23 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
     album = text(album_raw.get("name")) if is_mapping(album_raw) else text(album_raw)
     name = text(track.get("name"))
     album_title = parse_title(album)
+    title = parse_title(name)
+    edition_name = next(
+        (
+            alias
+            for alias in title.aliases
+            if title_similarity(alias, album_title.base) >= TITLE_GATE
+        ),
+        "",
+    )
+    year = _YEAR_SUFFIX.search(name)
+    edition_year = (
+        year.group(1)
+        if year and not album_title.remaster and year.group(1) in years((album,))
+        else ""
+    )
     return TrackFeatures(
-        title=parse_title(name),
+        title=title,
         primary=primary,
         names=names,
         primary_units=artist_units(primary),
@@ -113,4 +147,6 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
         non_latin_title=is_non_latin(name),
         name=name,
         album_remaster=album_title.remaster,
+        edition_name=edition_name,
+        edition_year=edition_year,
     )
