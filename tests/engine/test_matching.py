@@ -322,6 +322,59 @@ def test_a_folder_sorting_versions_names_the_version() -> None:
     assert score(love, slsk("Music\\Bon Iver\\Singles\\Skinny Love.mp3", 238)) >= 0.8
 
 
+def test_subtitles_taglines_and_nested_brackets() -> None:
+    """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
+    version; two different subtitles are two recordings."""
+    waka = {
+        "name": "Waka Waka (This Time for Africa) (The Official 2010 FIFA World Cup (TM) Song)",
+        "artists": [{"name": "Shakira"}, {"name": "Freshlyground"}],
+        "duration_ms": 202409,
+    }
+    assert parse_title(waka["name"]).base == "waka waka"
+    english = slsk("@@l\\Shakira feat. Freshlyground - Waka Waka (This Time for Africa).mp3", 202)
+    assert score(waka, english) >= 0.8
+    spanish = slsk("@@l\\Shakira - Waka Waka (Esto Es Africa).mp3", 203)
+    assert score_details(waka, spanish).gate == "subtitle"
+    library = [lib("Waka Waka (Esto Es Africa)", "Shakira", 203000), lib("Waka Waka", "Shakira")]
+    library[1]["duration_ms"] = 202000
+    assert LibraryIndex(library).match(waka) == best_match(waka, library)
+    assert best_match(waka, library) is not None
+
+
+def test_named_sources_remixers_and_numbered_files() -> None:
+    """'From "Film"' names an album the song is on; a remix credited to its remixer as an
+    artist is the song as released; a 'Track03' file in its album folder is that track."""
+    happy = {
+        "name": 'Happy - From "Despicable Me 2"',
+        "artists": [{"name": "Pharrell Williams"}],
+        "album": {"name": "G I R L"},
+        "duration_ms": 232720,
+    }
+    soundtrack = (
+        "Music\\Despicable Me 2 (Original Motion Picture Soundtrack) (2013)\\04 - Happy.mp3"
+    )
+    assert score(happy, slsk(soundtrack, 233)) >= 0.8
+    assert score(happy, slsk("Music\\Minions (2015)\\04 - Happy.mp3", 233)) < 0.8
+    cold = {
+        "name": "Cold Heart - PNAU Remix",
+        "artists": [{"name": "Elton John"}, {"name": "Dua Lipa"}, {"name": "PNAU"}],
+        "duration_ms": 202735,
+    }
+    assert score(cold, slsk("@@m\\Elton John, Dua Lipa - Cold Heart.mp3", 203)) >= 0.8
+    assert score(cold, slsk("@@m\\Elton John - Cold Heart.mp3", 203)) == 0
+    teardrop = {
+        "name": "Teardrop",
+        "artists": [{"name": "Massive Attack"}],
+        "album": {"name": "Mezzanine"},
+        "duration_ms": 330400,
+    }
+    folder = "@@h\\Massive Attack - Mezzanine (1998)\\"
+    assert score(teardrop, slsk(folder + "Track03.flac", 331, "flac")) >= 0.8
+    assert score(teardrop, slsk(folder + "Track01.flac", 379, "flac")) == 0
+    other_album = "@@h\\Massive Attack - Protection (1994)\\Track03.flac"
+    assert score(teardrop, slsk(other_album, 331, "flac")) == 0
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}

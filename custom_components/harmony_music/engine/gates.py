@@ -130,15 +130,32 @@ def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: 
     extra = ours - theirs
     if extra <= _EDIT_CLASSES:
         return True
-    if extra == {"remix:"} and len(track.names) > 1:
-        # Spotify's unnamed "Remix" that adds guests, and a copy credited to every one of them.
-        return all(artist_units(name) & reading.artist_units for name in track.names[1:])
+    label = next(iter(extra)) if len(extra) == 1 else ""
+    if label.startswith("remix:") and len(track.names) > 1:
+        # Spotify's remix that is the song as released, guests added ("Cold Heart - PNAU
+        # Remix" by Elton John, Dua Lipa, PNAU), and a copy credited to every guest. A named
+        # remixer must be one of the credited artists; the copy need not credit the remixer.
+        remixer = label.removeprefix("remix:")
+        guests = [name for name in track.names[1:] if remixer not in artist_units(name)]
+        if remixer and len(guests) == len(track.names) - 1:
+            return False
+        return bool(guests) and all(artist_units(name) & reading.artist_units for name in guests)
     return (
         not reading.title.versions
         and extra <= _ALBUM_CLASSES
         and bool(track.album and reading.album)
         and title_similarity(track.album, reading.album) >= TITLE_GATE
     )
+
+
+def subtitles_conflict(track: TrackFeatures, reading: Reading) -> bool:
+    """Both titles give the song another name in brackets, and not the same one: "Waka Waka
+    (This Time for Africa)" is the English recording, "Waka Waka (Esto Es Africa)" the Spanish.
+    (Across scripts a bracketed name is a translation: see title_part.)"""
+    ours, theirs = track.title.aliases, reading.title.aliases
+    if not ours or not theirs or track.non_latin_title or reading.title.non_latin:
+        return False
+    return not any(title_similarity(mine, other) >= TITLE_GATE for mine in ours for other in theirs)
 
 
 def edition_shown(track: TrackFeatures, reading: Reading) -> bool:

@@ -18,7 +18,7 @@ from .fields import ODD_INPUT, duration_seconds, is_mapping, normal_isrc, text, 
 from .length_windows import WINDOWED, LengthWindow
 from .library_item import library_features
 from .near_titles import NearTitles
-from .normalize import drop_article, fold, is_non_latin, japanese_reading
+from .normalize import drop_article, flatten_brackets, fold, is_non_latin, japanese_reading
 from .readings import CandidateFeatures
 from .scoring import details_from_features
 from .spotify_track import track_features
@@ -41,7 +41,7 @@ _KEY_HINT = re.compile("[\\(\\[\\{\\-\u2013\u2014]| [fF]")
 def title_key(title: str) -> str:
     """Blocking key: the folded title without version descriptors, features or article."""
     if _KEY_HINT.search(title):
-        title = _KEY_STRIP.sub(" ", title)
+        title = _KEY_STRIP.sub(" ", flatten_brackets(title))
     return drop_article(fold(title))
 
 

@@ -21,6 +21,7 @@ class Reading:
     folder_names: frozenset[str] = frozenset()  # compact names of the parent folders
     album_remaster: bool = False
     years: frozenset[str] = frozenset()  # years the album or folder names ("JoJo (2004)")
+    untitled: bool = False  # the file is named by its track number only ("Track03.flac")
     credited: frozenset[str] = frozenset()  # artists billed side by side (artists.co_billed)
 
 

@@ -17,6 +17,7 @@ from .gates import (
     duration_part,
     edition_shown,
     extra_guest,
+    subtitles_conflict,
     title_part,
     versions_compatible,
 )
@@ -32,6 +33,7 @@ from .thresholds import (
     SECONDARY_ARTIST,
     SHORT_TITLE,
     TITLE_GATE,
+    UNTITLED_VOUCHED,
     WEIGHTS,
 )
 
@@ -63,10 +65,14 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         return MatchDetails(0.0, "edition", {"version": 0.0})
     parts["version"] = 1.0
 
+    if reading.untitled:
+        return _untitled(track, cand, reading)
     title = title_part(track, reading)
     parts["title"] = title
     if title < TITLE_GATE:
         return MatchDetails(0.0, "title", parts)
+    if subtitles_conflict(track, reading):
+        return MatchDetails(0.0, "subtitle", parts)
     if extra_guest(track, reading):
         return MatchDetails(0.0, "guest", parts)
 
@@ -89,14 +95,18 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         return MatchDetails(0.0, "evidence", parts)
 
     if track.album and reading.album:
-        album_sim = title_similarity(track.album, reading.album)
-        parts["album"] = 1.0 if album_sim >= TITLE_GATE else 0.5
-        if (
-            artist == NO_ARTIST
-            and parts["album"] == 1.0
-            and duration == 1.0
-            and not _GENERIC_ALBUM.match(track.album)
-        ):
+        # The film or show a title says it is from is an album it appears on ("Happy - From
+        # \"Despicable Me 2\"" in a soundtrack folder).
+        album = next(
+            (
+                name
+                for name in (track.album, track.source)
+                if name and title_similarity(name, reading.album) >= TITLE_GATE
+            ),
+            "",
+        )
+        parts["album"] = 1.0 if album else 0.5
+        if artist == NO_ARTIST and album and duration == 1.0 and not _GENERIC_ALBUM.match(album):
             # No artist in the path, but the album folder and the length agree.
             parts["artist"] = ALBUM_VOUCHED_ARTIST
 
@@ -118,6 +128,28 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
             return MatchDetails(0.0, "isrc", parts)
         score *= 0.9
     return MatchDetails(max(0.0, min(1.0, score)), None, parts)
+
+
+def _untitled(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> MatchDetails:
+    """A file named only by its track number ("Track03.flac") is the track when its folders
+    name the artist and the album (not a generic one) and its length is the track's."""
+    parts: dict[str, float] = {"version": 1.0, "title": UNTITLED_VOUCHED}
+    artist = artist_part(track, reading)
+    parts["artist"] = artist or 0.0
+    if artist != 1.0:
+        return MatchDetails(0.0, "evidence", parts)
+    same_album = bool(track.album and reading.album) and (
+        title_similarity(track.album, reading.album) >= TITLE_GATE
+    )
+    parts["album"] = 1.0 if same_album else 0.0
+    if not same_album or _GENERIC_ALBUM.match(track.album):
+        return MatchDetails(0.0, "evidence", parts)
+    duration = duration_part(track, cand)
+    parts["duration"] = duration or 0.0
+    if duration != 1.0:
+        return MatchDetails(0.0, "duration" if duration == 0.0 else "evidence", parts)
+    weighted = sum(WEIGHTS[k] * v for k, v in parts.items() if k in WEIGHTS)
+    return MatchDetails(weighted / sum(WEIGHTS[k] for k in parts if k in WEIGHTS), None, parts)
 
 
 def details_from_features(track: TrackFeatures, cand: CandidateFeatures | None) -> MatchDetails:

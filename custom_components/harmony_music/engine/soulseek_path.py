@@ -26,6 +26,8 @@ _FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
 _CATEGORY_FOLDER = re.compile(
     r"^(live|demo|acoustic|unplugged)s?(?: (?:recordings|albums|tracks|sessions|versions))?$"
 )
+# A file named by its track number alone: "Track03", "03", "Piste 3".
+_NUMBER_ONLY = re.compile(r"^\s*(?:track|piste|pista|titel|trk)?[\s_.-]*\d{1,3}\s*$", re.I)
 _DISC_DIR = re.compile(r"^(cd|disc|disk)\s*\d+$")
 _YEAR_PREFIX = re.compile(r"^\s*[\(\[]?(19|20)\d{2}[\)\]]?\s*[-.]?\s*")
 _BRACKETED = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
@@ -105,6 +107,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     stem = _strip_extension(name, text(candidate.get("extension")))
     if " " not in stem:
         stem = stem.replace("_", " ")
+    untitled = bool(_NUMBER_ONLY.match(stem))
     stem = _TRACK_NUMBER.sub("", stem, count=1)
 
     context: list[str] = []
@@ -120,8 +123,8 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     folder_names = frozenset(drop_article(fold(folder)).replace(" ", "") for folder in folders)
     folder_years = years(folders)
 
-    splits = _name_splits(stem)
-    splits.append((folder_artist, stem))
+    splits = [] if untitled else _name_splits(stem)
+    splits.append((folder_artist, "" if untitled else stem))
 
     # Descriptors anywhere in the name ("Hello - Lionel Richie (Karaoke)") hold for every reading.
     stem_versions = parse_title(stem, dash_suffix=False).versions
@@ -140,6 +143,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
                 artist_non_latin=is_non_latin(credit),
                 folder_names=folder_names,
                 credited=co_billed(credit),
+                untitled=untitled,
                 years=folder_years,
             )
         )

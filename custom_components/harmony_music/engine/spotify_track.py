@@ -19,6 +19,25 @@ from .versions import ParsedTitle, album_versions, parse_title
 _YEAR_SUFFIX = re.compile("(?:\\s[-\u2013\u2014]\\s*|[\\(\\[])((?:19|20)\\d{2})[\\)\\]]?\\s*$")
 
 
+# 'Happy - From "Despicable Me 2"', '(From the Motion Picture "Top Gun")', '(From Frozen)'.
+_FROM_QUOTED = re.compile(
+    '\\bfrom\\b[^"\u201c\u201d]*["\u201c\u201d]([^"\u201c\u201d]+)["\u201c\u201d]', re.I
+)
+_FROM_PLAIN = re.compile(
+    r"[\(\[-]\s*from (?:the )?(?:original )?(?:motion picture |film |movie |series |musical )?"
+    r"(?:soundtrack )?([^\)\]]+?)\s*(?:soundtrack)?\s*[\)\]]?$",
+    re.I,
+)
+
+
+def _source(name: str) -> str:
+    """The film, show or album a title says it is from, folded, or ''."""
+    if "from" not in name.lower():
+        return ""
+    found = _FROM_QUOTED.search(name) or _FROM_PLAIN.search(name)
+    return parse_title(found.group(1)).base if found else ""
+
+
 @dataclass(frozen=True)
 class TrackFeatures:
     """What the matcher needs from a Spotify track; rarely needed parts are computed on demand."""
@@ -38,6 +57,7 @@ class TrackFeatures:
     # (Classic)" on "Classic", "Leave (Get Out) - 2018" on "JoJo (2018)"): a re-recording.
     edition_name: str = ""
     edition_year: str = ""
+    source: str = ""  # the film or show the title says it is from, folded
 
     @cached_property
     def reading_forms(self) -> tuple[str, ...]:
@@ -149,4 +169,5 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
         album_remaster=album_title.remaster,
         edition_name=edition_name,
         edition_year=edition_year,
+        source=_source(name),
     )

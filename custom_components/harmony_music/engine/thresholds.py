@@ -15,6 +15,8 @@ SECONDARY_ARTIST: Final = 0.9  # another artist the track credits
 FEATURED_ONLY_ARTIST: Final = 0.3  # credited to a guest of the title only: likely their version
 NO_ARTIST: Final = 0.35
 ALBUM_VOUCHED_ARTIST: Final = 0.6
+# The title part of a file named by its number alone, in its artist's album folder.
+UNTITLED_VOUCHED: Final = 0.8
 SHORT_TITLE: Final = 0.8  # the title part of a short name (see similarity.short_title)
 SHORT_TITLE_WORDS: Final = 3
 SKELETON_MIN: Final = 2  # shorter consonant skeletons ('Oui' -> '') say nothing
