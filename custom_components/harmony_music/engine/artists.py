@@ -20,6 +20,7 @@ _OTHER_ACT = re.compile(
     r"(?:music|songs|hits) of|in the style of|made famous by|originally performed)\b"
 )
 _FEATURING = re.compile(r"\s(?:feat\.?|ft\.?|featuring|with)\s.*$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,;/&+]|\b(?:and|x|vs|with)\b", re.IGNORECASE)
 _BACKING_BAND = re.compile(r"(?:&|\band\b)\s+the\s", re.IGNORECASE)
 # A credited name this close to a guest's is the same guest ("Berlin Phil" / "Berliner Phil...").
 _SAME_NAME_PREFIX = 5
@@ -57,12 +58,15 @@ def guest_units(featured: tuple[str, ...]) -> frozenset[str]:
     return frozenset(units - _NOT_ARTISTS)
 
 
+@lru_cache(maxsize=65536)
 def co_billed(text: str) -> frozenset[str]:
     """Compact names of the artists a credit bills side by side ("A & B", "A, B", "A x B").
 
     Guests after "feat."/"with" are left out (a file may name a track's uncredited singer:
     "Avicii feat. Aloe Blacc"), and so is a backing band ("Prince & The Revolution").
     """
+    if not _SEPARATOR.search(text):
+        return frozenset()  # one name: the common case, decided without splitting
     billed = _FEATURING.sub("", text)
     if _BACKING_BAND.search(billed):
         return frozenset()

@@ -14,6 +14,7 @@ from .artists import (
     other_act,
     same_band,
 )
+from .fields import years
 from .readings import CandidateFeatures, Reading
 from .similarity import short_title, title_similarity, transliteration_similarity
 from .spotify_track import TrackFeatures
@@ -171,7 +172,10 @@ def edition_shown(track: TrackFeatures, reading: Reading) -> bool:
         )
         if not shown:
             return False
-    return not (track.edition_year and reading.years and track.edition_year not in reading.years)
+    if not track.edition_year:
+        return True
+    shown = years(reading.edition_text)
+    return not shown or track.edition_year in shown
 
 
 def same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .artists import artist_units, co_billed
-from .fields import duration_seconds, normal_isrc, text, years
+from .fields import duration_seconds, normal_isrc, text
 from .normalize import drop_article, fold, is_non_latin
 from .readings import CandidateFeatures, Reading
 from .versions import album_versions, parse_title
@@ -27,7 +27,7 @@ def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         artist_non_latin=is_non_latin(artist),
         album_remaster=album_title.remaster,
         credited=co_billed(artist),
-        years=years((album,)),
+        edition_text=(album,),
     )
     return CandidateFeatures(
         (reading,),

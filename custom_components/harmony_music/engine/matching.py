@@ -13,7 +13,7 @@ with one concern each:
 
 from __future__ import annotations
 
-from .artists import artist_units
+from .artists import artist_units, co_billed
 from .details import MatchDetails
 from .library_index import LibraryIndex, title_key
 from .normalize import fold
@@ -39,5 +39,5 @@ __all__ = [
 
 def clear_caches() -> None:
     """Forget memoised text features: benchmarks time cold runs, long-lived callers free memory."""
-    for cached in (title_key, artist_units, fold, parse_title, album_versions, classify):
+    for cached in (title_key, artist_units, co_billed, fold, parse_title, album_versions, classify):
         cached.cache_clear()

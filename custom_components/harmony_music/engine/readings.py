@@ -20,7 +20,9 @@ class Reading:
     artist_non_latin: bool = False
     folder_names: frozenset[str] = frozenset()  # compact names of the parent folders
     album_remaster: bool = False
-    years: frozenset[str] = frozenset()  # years the album or folder names ("JoJo (2004)")
+    # The album or folder names as written, for the years they give ("JoJo (2004)"): read only
+    # when a track names its edition's year, so kept raw.
+    edition_text: tuple[str, ...] = ()
     untitled: bool = False  # the file is named by its track number only ("Track03.flac")
     credited: frozenset[str] = frozenset()  # artists billed side by side (artists.co_billed)
 

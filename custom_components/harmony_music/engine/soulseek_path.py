@@ -13,7 +13,7 @@ from typing import Any
 
 from .artists import artist_units, co_billed
 from .audio_formats import AUDIO_EXTENSIONS
-from .fields import duration_seconds, text, years
+from .fields import duration_seconds, text
 from .normalize import drop_article, fold, is_non_latin
 from .readings import CandidateFeatures, Reading
 from .similarity import NUMBER
@@ -121,7 +121,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         context.extend(fold(folder.replace("_", " ")).split())
     album_vers = _folder_versions(folders)
     folder_names = frozenset(drop_article(fold(folder)).replace(" ", "") for folder in folders)
-    folder_years = years(folders)
+    folder_texts = tuple(folders)
 
     splits = [] if untitled else _name_splits(stem)
     splits.append((folder_artist, "" if untitled else stem))
@@ -144,7 +144,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
                 folder_names=folder_names,
                 credited=co_billed(credit),
                 untitled=untitled,
-                years=folder_years,
+                edition_text=folder_texts,
             )
         )
     length = duration_seconds(candidate.get("length"), milliseconds=False)

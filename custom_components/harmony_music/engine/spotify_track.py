@@ -141,14 +141,11 @@ def track_features(track: Mapping[str, Any]) -> TrackFeatures:
     name = text(track.get("name"))
     album_title = parse_title(album)
     title = parse_title(name)
-    edition_name = next(
-        (
-            alias
-            for alias in title.aliases
-            if title_similarity(alias, album_title.base) >= TITLE_GATE
-        ),
-        "",
-    )
+    edition_name = ""
+    for alias in title.aliases:  # usually none
+        if title_similarity(alias, album_title.base) >= TITLE_GATE:
+            edition_name = alias
+            break
     year = _YEAR_SUFFIX.search(name)
     edition_year = (
         year.group(1)
