@@ -174,8 +174,8 @@ def edition_shown(track: TrackFeatures, reading: Reading) -> bool:
             return False
     if not track.edition_year:
         return True
-    shown = years(reading.edition_text)
-    return not shown or track.edition_year in shown
+    written = years(reading.edition_text)
+    return not written or track.edition_year in written
 
 
 def same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:
