@@ -373,6 +373,8 @@ def test_named_sources_remixers_and_numbered_files() -> None:
     assert score(teardrop, slsk(folder + "Track01.flac", 379, "flac")) == 0
     other_album = "@@h\\Massive Attack - Protection (1994)\\Track03.flac"
     assert score(teardrop, slsk(other_album, 331, "flac")) == 0
+    twenty_two = {"name": "22", "artists": [{"name": "Taylor Swift"}], "duration_ms": 232000}
+    assert score(twenty_two, slsk("@@t\\Taylor Swift\\22.mp3", 232)) >= 0.8
 
 
 def test_generic_albums_vouch_for_nothing() -> None:

@@ -23,7 +23,7 @@ class Reading:
     # The album or folder names as written, for the years they give ("JoJo (2004)"): read only
     # when a track names its edition's year, so kept raw.
     edition_text: tuple[str, ...] = ()
-    untitled: bool = False  # the file is named by its track number only ("Track03.flac")
+    untitled: bool = False  # named by a number only ("Track03.flac"), unless that is the title
     credited: frozenset[str] = frozenset()  # artists billed side by side (artists.co_billed)
 
 

@@ -65,9 +65,9 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         return MatchDetails(0.0, "edition", {"version": 0.0})
     parts["version"] = 1.0
 
-    if reading.untitled:
-        return _untitled(track, cand, reading)
     title = title_part(track, reading)
+    if reading.untitled and title < TITLE_GATE:
+        return _untitled(track, cand, reading)
     parts["title"] = title
     if title < TITLE_GATE:
         return MatchDetails(0.0, "title", parts)

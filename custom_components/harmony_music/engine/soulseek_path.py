@@ -124,7 +124,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     folder_texts = tuple(folders)
 
     splits = [] if untitled else _name_splits(stem)
-    splits.append((folder_artist, "" if untitled else stem))
+    splits.append((folder_artist, stem))  # a number may be the title itself ("22.mp3")
 
     # Descriptors anywhere in the name ("Hello - Lionel Richie (Karaoke)") hold for every reading.
     stem_versions = parse_title(stem, dash_suffix=False).versions
