@@ -7,7 +7,9 @@ with one concern each:
   (``fields`` checks raw values: one ISRC and one duration normaliser);
 - ``artists``, ``similarity``, ``versions``, ``normalize``: comparing names, titles, versions;
 - ``gates``, ``scoring``, ``details``: the parts of a decision, the decision, its explanation;
-- ``library_index``: whole-library diffs without comparing every pair;
+- ``readings``: what a candidate was read as;
+- ``library_index``: whole-library diffs without comparing every pair, with ``near_titles``
+  (titles that can pass the title gate) and ``length_windows`` (common titles cut by length);
 - ``thresholds``: the numbers decisions turn on; ``audio_formats``: audio file extensions.
 """
 
