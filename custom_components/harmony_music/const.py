@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .engine.audio_formats import AUDIO_FORMATS as ENGINE_AUDIO_FORMATS
+from .engine.thresholds import DEFAULT_CONFIDENCE_THRESHOLD
+
 DOMAIN: Final = "harmony_music"
 LOGGER = logging.getLogger(__package__)
 
@@ -44,7 +47,7 @@ OPT_AUTOSYNC_MIN_BITRATE: Final = "autosync_min_bitrate"
 OPT_AUTOSYNC_FORMATS: Final = "autosync_preferred_formats"
 OPT_SKIP_THRESHOLD: Final = "skip_threshold"
 
-AUDIO_FORMATS: Final = ["flac", "mp3", "m4a", "aac", "ogg", "opus", "wav", "alac", "aiff"]
+AUDIO_FORMATS: Final = list(ENGINE_AUDIO_FORMATS)  # the engine spells audio formats once
 
 DEFAULT_OPTIONS: Final[dict[str, object]] = {
     OPT_SYNC_WORKER_CONCURRENCY: 2,
@@ -58,7 +61,7 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     OPT_SYNC_STUCK_STALLED: 180,
     OPT_SYNC_MIN_FREE_GB: 5.0,
     OPT_MATCHING_BATCH_SIZE: 50,
-    OPT_MATCHING_THRESHOLD: 0.8,
+    OPT_MATCHING_THRESHOLD: DEFAULT_CONFIDENCE_THRESHOLD,
     OPT_SCAN_INTERVAL: 900,
     OPT_SCAN_INCREMENTAL: True,
     OPT_AUTOSYNC_TIME: "03:00:00",

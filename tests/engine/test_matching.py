@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from benchmarks.worlds import make_crowded_world
+from custom_components.harmony_music.engine import near_titles
 from custom_components.harmony_music.engine.matching import (
     DEFAULT_CONFIDENCE_THRESHOLD,
     LibraryIndex,
@@ -16,6 +19,7 @@ from custom_components.harmony_music.engine.matching import (
     score_details,
 )
 from custom_components.harmony_music.engine.normalize import fold
+from custom_components.harmony_music.engine.similarity import title_similarity
 from custom_components.harmony_music.engine.versions import parse_title
 
 from .accuracy import evaluate, load_cases
@@ -53,6 +57,30 @@ def test_case_files_accuracy() -> None:
     overall = evaluate(cases)["all"]
     assert overall.precision >= 0.98, overall.errors
     assert overall.recall >= 0.95, overall.errors
+
+
+def test_every_rejection_names_what_decided() -> None:
+    """Each candidate below the threshold names the gate that rejected it or its weakest part."""
+    cases = [case for path in CASE_FILES for case in load_cases(path)] + build_cases()
+    for case in cases:
+        for index, candidate in enumerate(case["candidates"]):
+            details = score_details(case["track"], candidate)
+            explained = details.to_dict()
+            if details.score < DEFAULT_CONFIDENCE_THRESHOLD:
+                assert explained["decided_by"] is not None, (case["id"], index, explained)
+                assert explained["decided_by"] == (details.gate or explained["decided_by"])
+            if details.gate is not None:
+                assert details.score == 0.0, (case["id"], index, explained)
+
+
+def test_decided_by_names_the_weakest_part() -> None:
+    """A computed score names its lowest part; a gate names itself."""
+    no_artist = score_details(TRACK, slsk("@@u\\Downloads\\Lullaby.mp3"))
+    assert no_artist.gate is None
+    assert no_artist.decided_by == "artist"
+    other = score_details(TRACK, lib("Lullaby", "Tom Jones"))
+    assert (other.gate, other.decided_by) == ("artist", "artist")
+    assert score_details(TRACK, lib("Lullaby")).to_dict()["decided_by"] is None
 
 
 def test_best_match_on_the_shared_sample() -> None:
@@ -229,6 +257,126 @@ def test_labels_the_lengths_explain() -> None:
     assert score(buggles, {**remastered, "album": "The Age of Plastic"}) == 0
 
 
+def test_tribute_and_cover_acts_are_other_performers() -> None:
+    """A credit or folder naming the artist in a tribute is someone else; the band's own longer
+    name ("The Jimi Hendrix Experience") is still the artist."""
+    clocks = {"name": "Clocks", "artists": [{"name": "Coldplay"}], "duration_ms": 307879}
+    tribute = (
+        "@@s\\Vitamin String Quartet - The String Quartet Tribute to Coldplay\\04 - Clocks.flac"
+    )
+    assert score_details(clocks, slsk(tribute, 306)).gate == "artist"
+    assert score(clocks, slsk("@@s\\Coldplay Tribute Band - Clocks.mp3", 307)) == 0
+    assert score(clocks, slsk("@@s\\Coldplay - A Rush of Blood\\04 - Clocks.mp3", 307)) >= 0.8
+    haze = {"name": "Purple Haze", "artists": [{"name": "Jimi Hendrix"}], "duration_ms": 170807}
+    band = slsk("@@n\\The Jimi Hendrix Experience - Purple Haze.flac", 171)
+    assert score(haze, band) >= 0.8
+
+
+def test_a_copy_billed_with_another_artist_is_their_version() -> None:
+    """ "A & B" adds a co-billed artist the track lacks (a duet version); "A feat. B" may name
+    the track's uncredited singer, and "A & The Band" a backing band."""
+    bad_guy = {"name": "bad guy", "artists": [{"name": "Billie Eilish"}], "duration_ms": 194088}
+    duet = slsk("@@u\\Billie Eilish & Justin Bieber - bad guy.mp3", 195)
+    assert score_details(bad_guy, duet).gate == "guest"
+    wake = {"name": "Wake Me Up", "artists": [{"name": "Avicii"}], "duration_ms": 247427}
+    assert score(wake, slsk("@@u\\Avicii feat. Aloe Blacc - Wake Me Up.mp3", 247)) >= 0.8
+    rain = {"name": "Purple Rain", "artists": [{"name": "Prince"}], "duration_ms": 521207}
+    band = lib("Purple Rain", "Prince & The Revolution", 521903, album="Purple Rain")
+    assert score(rain, band) >= 0.8
+    bach = {
+        "name": "Cello Suite No. 1 in G Major, BWV 1007: I. Prelude",
+        "artists": [{"name": "Johann Sebastian Bach"}, {"name": "Yo-Yo Ma"}],
+        "duration_ms": 150000,
+    }
+    assert score_details(bach, lib(bach["name"], "Bach, Yo-Yo Ma", 150000)).gate is None
+
+
+def test_editions_named_in_the_title() -> None:
+    """A title repeating its album's name or year is that edition (a re-recording): copies from
+    other albums or years are not it; a copy from its album is."""
+    classic = {
+        "name": "Summer Of '69 (Classic)",
+        "artists": [{"name": "Bryan Adams"}],
+        "album": {"name": "Classic"},
+        "duration_ms": 214606,
+    }
+    original = slsk("@@n\\Bryan Adams - Reckless (1984)\\06 - Summer of '69.flac", 216)
+    assert score_details(classic, original).gate == "edition"
+    again = slsk("@@n\\Bryan Adams - Classic (2022)\\01 - Summer of '69 (Classic).flac", 215)
+    assert score(classic, again) >= 0.8
+    leave = {
+        "name": "Leave (Get Out) - 2018",
+        "artists": [{"name": "JoJo"}],
+        "album": {"name": "JoJo (2018)"},
+        "duration_ms": 242509,
+    }
+    assert score(leave, slsk("Music\\JoJo - JoJo (2004)\\02 - Leave (Get Out).mp3", 242)) == 0
+    assert score(leave, slsk("Music\\JoJo - JoJo (2018)\\02 - Leave (Get Out).mp3", 242)) >= 0.8
+
+
+def test_a_folder_sorting_versions_names_the_version() -> None:
+    """'Artist\\Live\\...' holds live recordings whatever the album folder is called."""
+    love = {"name": "Skinny Love", "artists": [{"name": "Bon Iver"}], "duration_ms": 238402}
+    live = slsk("Music\\Bon Iver\\Live\\2008-09-14 Take Away Show\\Skinny Love.mp3", 236)
+    assert score_details(love, live).gate == "version"
+    assert score(love, slsk("Music\\Bon Iver\\Singles\\Skinny Love.mp3", 238)) >= 0.8
+
+
+def test_subtitles_taglines_and_nested_brackets() -> None:
+    """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
+    version; two different subtitles are two recordings."""
+    waka = {
+        "name": "Waka Waka (This Time for Africa) (The Official 2010 FIFA World Cup (TM) Song)",
+        "artists": [{"name": "Shakira"}, {"name": "Freshlyground"}],
+        "duration_ms": 202409,
+    }
+    assert parse_title(waka["name"]).base == "waka waka"
+    english = slsk("@@l\\Shakira feat. Freshlyground - Waka Waka (This Time for Africa).mp3", 202)
+    assert score(waka, english) >= 0.8
+    spanish = slsk("@@l\\Shakira - Waka Waka (Esto Es Africa).mp3", 203)
+    assert score_details(waka, spanish).gate == "subtitle"
+    library = [lib("Waka Waka (Esto Es Africa)", "Shakira", 203000), lib("Waka Waka", "Shakira")]
+    library[1]["duration_ms"] = 202000
+    assert LibraryIndex(library).match(waka) == best_match(waka, library)
+    assert best_match(waka, library) is not None
+
+
+def test_named_sources_remixers_and_numbered_files() -> None:
+    """'From "Film"' names an album the song is on; a remix credited to its remixer as an
+    artist is the song as released; a 'Track03' file in its album folder is that track."""
+    happy = {
+        "name": 'Happy - From "Despicable Me 2"',
+        "artists": [{"name": "Pharrell Williams"}],
+        "album": {"name": "G I R L"},
+        "duration_ms": 232720,
+    }
+    soundtrack = (
+        "Music\\Despicable Me 2 (Original Motion Picture Soundtrack) (2013)\\04 - Happy.mp3"
+    )
+    assert score(happy, slsk(soundtrack, 233)) >= 0.8
+    assert score(happy, slsk("Music\\Minions (2015)\\04 - Happy.mp3", 233)) < 0.8
+    cold = {
+        "name": "Cold Heart - PNAU Remix",
+        "artists": [{"name": "Elton John"}, {"name": "Dua Lipa"}, {"name": "PNAU"}],
+        "duration_ms": 202735,
+    }
+    assert score(cold, slsk("@@m\\Elton John, Dua Lipa - Cold Heart.mp3", 203)) >= 0.8
+    assert score(cold, slsk("@@m\\Elton John - Cold Heart.mp3", 203)) == 0
+    teardrop = {
+        "name": "Teardrop",
+        "artists": [{"name": "Massive Attack"}],
+        "album": {"name": "Mezzanine"},
+        "duration_ms": 330400,
+    }
+    folder = "@@h\\Massive Attack - Mezzanine (1998)\\"
+    assert score(teardrop, slsk(folder + "Track03.flac", 331, "flac")) >= 0.8
+    assert score(teardrop, slsk(folder + "Track01.flac", 379, "flac")) == 0
+    other_album = "@@h\\Massive Attack - Protection (1994)\\Track03.flac"
+    assert score(teardrop, slsk(other_album, 331, "flac")) == 0
+    twenty_two = {"name": "22", "artists": [{"name": "Taylor Swift"}], "duration_ms": 232000}
+    assert score(twenty_two, slsk("@@t\\Taylor Swift\\22.mp3", 232)) >= 0.8
+
+
 def test_generic_albums_vouch_for_nothing() -> None:
     """A file with no artist in a 'Greatest Hits' folder is not trusted on album and length."""
     hits = {**TRACK, "album": {"name": "Greatest Hits"}}
@@ -367,6 +515,52 @@ def test_library_index_blocks() -> None:
     index = LibraryIndex(library)
     assert len(index.candidates(TRACK)) <= 5
     assert index.match(TRACK) == (2000, pytest.approx(score(TRACK, library[2000])))
+
+
+def test_crowded_world_gets_every_answer_right() -> None:
+    """Titles and artists from a small Zipf vocabulary: common titles held by many artists.
+
+    The index finds every held track at its item and nothing for the others, and agrees with
+    best_match over the whole library (on every tenth track: best_match compares all pairs)."""
+    library, tracks, truth = make_crowded_world(5000, 500, seed=3)
+    assert max(Counter(item["title"] for item in library).values()) >= 20  # crowded indeed
+    assert 100 < truth.count(None) < 400
+    index = LibraryIndex(library)
+    answers = [index.match(track) for track in tracks]
+    assert [answer[0] if answer else None for answer in answers] == truth
+    for track, answer in list(zip(tracks, answers, strict=True))[::10]:
+        assert answer == best_match(track, library), track
+
+
+def test_near_titles_by_word_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word sets that reach the gate are found whatever their size or order; a common word
+    shared with thousands of titles is not read title by title."""
+    crowd = [lib(f"Love {n} Song", f"Band {n}") for n in range(3000)]
+    library = [
+        *crowd,
+        lib("Two One Three Four"),  # 4 of the track's 5 words: Jaccard 0.8
+        lib("Hymn For The Weekend Alpha Beta", "Other Act"),
+        lib("Nothing Compares 2 U", "Sinead O'Connor"),
+    ]
+    index = LibraryIndex(library)
+    five = {"name": "One Two Three Four Five", "artists": [{"name": "The Cure"}]}
+    five["duration_ms"] = 248000
+    assert index.match(five) == best_match(five, library)
+    assert index.match(five) is not None
+    spelled = {"name": "Nothing Compares To You", "artists": [{"name": "Sinead O'Connor"}]}
+    assert index.match(spelled) == best_match(spelled, library)
+    assert index.match(spelled) is not None
+    love = {"name": "Love", "artists": [{"name": "Band 7"}], "duration_ms": 248000}
+    compared: list[str] = []
+
+    def counting(a: str, b: str) -> float:
+        compared.append(b)
+        return title_similarity(a, b)
+
+    monkeypatch.setattr(near_titles, "title_similarity", counting)
+    assert index.candidates(love) == []
+    assert index.match(love) is None
+    assert len(compared) < 10  # not one comparison per title holding "love"
 
 
 JSONISH = st.recursive(

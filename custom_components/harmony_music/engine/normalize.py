@@ -102,6 +102,19 @@ def german_fold(text: str) -> str | None:
     return fold(german) if german != text else None
 
 
+# A bracket inside another: "(The Official 2010 FIFA World Cup (TM) Song)".
+_NESTED = re.compile(r"([\(\[\{][^\)\]\}\(\[\{]*)[\(\[\{]([^\)\]\}\(\[\{]*)[\)\]\}]")
+
+
+def flatten_brackets(text: str) -> str:
+    """Brackets inside brackets opened up, so each outer bracket is one descriptor."""
+    while True:
+        flat = _NESTED.sub(r"\1 \2", text)
+        if flat == text:
+            return text
+        text = flat
+
+
 def drop_article(text: str) -> str:
     """Folded text without a leading 'the'/'a'."""
     if text.startswith("the "):

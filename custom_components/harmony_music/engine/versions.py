@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 import re
 
-from .normalize import fold, is_non_latin
+from .normalize import flatten_brackets, fold, is_non_latin
 
 _BRACKETS = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]")
+_TWO_OPENERS = re.compile(r"[\(\[\{][^\)\]\}]*[\(\[\{]")  # a bracket opened inside another
 _DASH_SUFFIX = re.compile("\\s+[-\u2013\u2014]\\s+(.+)$")
 _FEAT_INLINE = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+.+$", re.IGNORECASE)
 _FEAT_DESCRIPTOR = re.compile(r"^(?:feat|ft|featuring|with)\b\s*(.*)$")
@@ -116,6 +117,8 @@ _NAMED_VERSION = re.compile(r"\b(?:version|ver|mix|edit|ban)\b")  # ban: 版
 # A year beside other words ("Clayman 2020"), not a bare year ("^\d{4}$" is neutral).
 _DATED = re.compile(r"^(?!\d{4}$).*\b(?:19|20)\d{2}\b")
 _REMASTERED = re.compile(_REMASTER_PATTERN)
+# Promotional taglines name no version (versions such as "Official Remix" are classified first).
+_TAGLINE = re.compile(r"\bofficial\b")
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ def classify(descriptor: str) -> frozenset[str] | None:
         classes.add(f"remix:{remixer.replace(' ', '')}")
     if classes:
         return frozenset(classes)
+    if _TAGLINE.search(descriptor):
+        return frozenset()  # "The Official 2010 FIFA World Cup Song": a tagline, dated or not
     if _NEUTRAL.search(descriptor):
         if _DATED.search(descriptor) and not _REMASTERED.search(descriptor):
             # "1984 Original Version" is the earlier recording, "Remastered 2011" is not one.
@@ -172,6 +177,8 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     if not _SPLIT_HINT.search(text):
         # Nothing to split off.
         return ParsedTitle(fold(text), frozenset(), (), False, (), is_non_latin(text))
+    if _TWO_OPENERS.search(text):
+        text = flatten_brackets(text)
     descriptors: list[str] = [m.group(1) for m in _BRACKETS.finditer(text)]
     text = _BRACKETS.sub(" ", text)
     if dash_suffix:
