@@ -344,6 +344,8 @@ async def test_options_flow_saves_without_reload(
         "sync_min_free_gb",
         "matching_worker_batch_size",
         "matching_confidence_threshold",
+        "autosync_min_bitrate",
+        "autosync_preferred_formats",
     }
     # The number selector hands over floats, as the frontend does.
     new = {

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -21,6 +22,7 @@ from custom_components.harmony_music.store import DownloadState, JobState
 from custom_components.harmony_music.workers.download import DownloadWorker
 from tests.conftest import ENTRY_ID, entry_data
 from tests.simulators.slskd import PeerBehaviour, SlskdSimulator, SoulseekPeer, demo_peers
+from tests.simulators.spotify import SpotifySimulator, SpotifyTrackRecord
 
 pytestmark = pytest.mark.real_services
 
@@ -48,15 +50,37 @@ def plex_refresh() -> AsyncMock:
         yield refresh
 
 
+LULLABY_TRACK = SpotifyTrackRecord(
+    id="VPbIoespD6rXkQWJLTbxsG",
+    name="Lullaby",
+    artists=[("7bu3H8JO7d0UbMoVzbo70s", "The Cure")],
+    album=("0aKnsCd1VHx4Jy1bmNYK1k", "Disintegration", "1989-05-02"),
+    duration_ms=233_000,
+    isrc=None,
+)
+
+
+@pytest.fixture
+async def spotify(
+    spotify_sim: SpotifySimulator, monkeypatch: pytest.MonkeyPatch
+) -> SpotifySimulator:
+    """The Spotify simulator, knowing Lullaby and the test entry's access token."""
+    spotify_sim.add_track(LULLABY_TRACK)
+    spotify_sim._access["test-access-token"] = time.monotonic() + 3600
+    monkeypatch.setenv("HARMONY_MUSIC_SPOTIFY_API_URL", f"{spotify_sim.url}/v1")
+    return spotify_sim
+
+
 @pytest.fixture
 async def entry(
     hass: HomeAssistant,
     setup_credentials: None,
     tmp_path: Path,
     slskd_sim: SlskdSimulator,
+    spotify: SpotifySimulator,
     plex_refresh: AsyncMock,
 ) -> MockConfigEntry:
-    """The integration loaded against the simulator, with fast polling."""
+    """The integration loaded against the simulators, with fast polling."""
     for name in ("beets", "music", "downloads"):
         (tmp_path / name).mkdir(exist_ok=True)
     data = {
@@ -295,6 +319,72 @@ async def test_bad_requests_are_refused_and_nothing_is_stored(
         with pytest.raises((vol.Invalid, ServiceValidationError)):
             await download(hass, entry, "peer", files)  # type: ignore[arg-type]
     assert await entry.runtime_data.store.jobs.async_count() == 0
+
+
+async def download_track(hass: HomeAssistant, entry: MockConfigEntry, track: str) -> dict[str, Any]:
+    """Call the download action for a Spotify track."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "download",
+        {"config_entry_id": entry.entry_id, "spotify_track": track},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_spotify_track_is_searched_and_the_best_file_downloaded(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """A track URL: one search, the FLAC of the studio recording (not a live or MP3 copy)."""
+    worker = worker_of(entry)
+    searches = patch.object(worker.slskd, "async_search", wraps=worker.slskd.async_search)
+    url = f"https://open.spotify.com/track/{LULLABY_TRACK.id}?si=abc"
+    with searches as search:
+        response = await download_track(hass, entry, url)
+        again = await download_track(hass, entry, f"spotify:track:{LULLABY_TRACK.id}")
+        assert (again["job_id"], again["created"]) == (response["job_id"], False)
+        job = await worker.queue.async_wait(response["job_id"], 60)
+    search.assert_awaited_once_with("The Cure Lullaby")
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert job.result is not None
+    assert job.result["files"][0]["filename"] == LULLABY
+    assert job.result["username"] == "lossless_lover"
+    # The ranked files were kept on the job: a failure moves on without searching again.
+    assert job.payload["candidates"][0]["filename"] == LULLABY
+
+
+async def test_only_low_quality_downloads_nothing(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """The right song only outside the quality rules: an activity entry says what was found."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "autosync_preferred_formats": ["opus"]}
+    )
+    worker = worker_of(entry)
+    response = await download_track(hass, entry, LULLABY_TRACK.id)
+    job = await worker.queue.async_wait(response["job_id"], 60)
+    assert job is not None
+    assert job.state is JobState.FAILED
+    assert "below the quality rules" in (job.last_error or "")
+    [low] = await worker.store.activity.async_list(activity_type="soulseek_low_quality")
+    assert low.details["found"]
+    assert not slskd_sim.transfers
+
+
+async def test_unknown_spotify_track_fails_in_the_search_phase(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A track Spotify does not know: failed at once, with a download_failed (search) entry."""
+    worker = worker_of(entry)
+    response = await download_track(hass, entry, "0" * 22)
+    job = await worker.queue.async_wait(response["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.FAILED
+    [failure] = await worker.store.activity.async_list(activity_type="download_failed")
+    assert failure.details["phase"] == "search"
 
 
 def test_peers_in_demo_world_share_lullaby() -> None:

@@ -118,13 +118,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         Path(data[CONF_BEETS_DIRECTORY]),
         config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
     )
+    spotify = SpotifyClient(session, access_token, base_url=spotify_api_url())
     workers = (
         matching := MatchingWorker(hass, entry, store),
-        download := DownloadWorker(hass, entry, store, slskd, beets, plex),
+        download := DownloadWorker(hass, entry, store, slskd, beets, plex, spotify),
     )
     entry.runtime_data = HarmonyData(
         store=store,
-        spotify=SpotifyClient(session, access_token, base_url=spotify_api_url()),
+        spotify=spotify,
         plex=plex,
         slskd=slskd,
         beets=beets,

@@ -37,6 +37,7 @@ from .clients.plex import PlexClient
 from .clients.slskd import SlskdClient
 from .clients.spotify import SpotifyClient
 from .const import (
+    AUDIO_FORMATS,
     CONF_BEETS_CONFIG,
     CONF_BEETS_DIRECTORY,
     CONF_BEETS_LIBRARY,
@@ -50,6 +51,8 @@ from .const import (
     DEFAULT_OPTIONS,
     DOMAIN,
     LOGGER,
+    OPT_AUTOSYNC_FORMATS,
+    OPT_AUTOSYNC_MIN_BITRATE,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
     OPT_SYNC_MIN_FREE_GB,
@@ -384,7 +387,20 @@ FORM_OPTIONS: tuple[str, ...] = (
     OPT_SYNC_MIN_FREE_GB,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
+    OPT_AUTOSYNC_MIN_BITRATE,
+    OPT_AUTOSYNC_FORMATS,
 )
+
+
+def _selector(key: str) -> Any:
+    """The form field of an option."""
+    if key == OPT_AUTOSYNC_FORMATS:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=AUDIO_FORMATS, multiple=True, translation_key="audio_format"
+            )
+        )
+    return _number(key)
 
 
 def _typed(key: str, value: Any) -> Any:
@@ -405,6 +421,6 @@ class HarmonyMusicOptionsFlow(OptionsFlow):
             return self.async_create_entry(data=options)
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
         fields: dict[vol.Marker, Any] = {
-            vol.Required(key, default=current[key]): _number(key) for key in FORM_OPTIONS
+            vol.Required(key, default=current[key]): _selector(key) for key in FORM_OPTIONS
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))

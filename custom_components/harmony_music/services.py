@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -53,11 +54,33 @@ MATCH_SCHEMA = vol.Schema(
         ),
     }
 )
-DOWNLOAD_SCHEMA = vol.Schema(
+_TRACK_ID = re.compile(
+    r"^(?:spotify:track:|https?://open\.spotify\.com/(?:intl-[a-z-]+/)?track/)?([0-9A-Za-z]{22})(?:[?#].*)?$"
+)
+
+
+def spotify_track_id(value: Any) -> str:
+    """A Spotify track id from an id, a ``spotify:track:`` URI or an open.spotify.com URL."""
+    match = _TRACK_ID.match(str(value).strip())
+    if match is None:
+        raise vol.Invalid("expected a Spotify track id, URI or URL")
+    return match.group(1)
+
+
+def _peer_or_track(data: dict[str, Any]) -> dict[str, Any]:
+    has_peer = ATTR_USERNAME in data or ATTR_FILES in data
+    has_track = ATTR_SPOTIFY_TRACK in data
+    if has_peer == has_track or (has_peer and not (ATTR_USERNAME in data and ATTR_FILES in data)):
+        raise vol.Invalid("give either username and files, or spotify_track")
+    return data
+
+
+_DOWNLOAD_FIELDS = vol.Schema(
     {
         **ENTRY_SCHEMA,
-        vol.Required(ATTR_USERNAME): vol.All(cv.string, vol.Length(min=1, max=200)),
-        vol.Required(ATTR_FILES): vol.All(
+        vol.Optional(ATTR_SPOTIFY_TRACK): spotify_track_id,
+        vol.Optional(ATTR_USERNAME): vol.All(cv.string, vol.Length(min=1, max=200)),
+        vol.Optional(ATTR_FILES): vol.All(
             cv.ensure_list,
             vol.Length(min=1, max=500),
             [
@@ -74,8 +97,9 @@ DOWNLOAD_SCHEMA = vol.Schema(
             ],
         ),
         vol.Optional("priority", default=0): vol.All(vol.Coerce(int), vol.Range(min=-100, max=100)),
-    }
+    },
 )
+DOWNLOAD_SCHEMA = vol.All(_DOWNLOAD_FIELDS, _peer_or_track)
 LIST_JOBS_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
@@ -167,9 +191,15 @@ async def _async_match(call: ServiceCall) -> ServiceResponse:
 async def _async_download(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
     try:
-        job, created = await entry.runtime_data.download.async_submit_files(
-            call.data[ATTR_USERNAME], call.data[ATTR_FILES], priority=call.data["priority"]
-        )
+        worker = entry.runtime_data.download
+        if ATTR_SPOTIFY_TRACK in call.data:
+            job, created = await worker.async_submit_track(
+                call.data[ATTR_SPOTIFY_TRACK], priority=call.data["priority"]
+            )
+        else:
+            job, created = await worker.async_submit_files(
+                call.data[ATTR_USERNAME], call.data[ATTR_FILES], priority=call.data["priority"]
+            )
     except StoreError as err:
         raise _database_error(err) from err
     return {"job_id": job.id, "created": created, "state": job.state.value}

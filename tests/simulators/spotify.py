@@ -228,6 +228,7 @@ class SpotifySimulator(LoopbackServer):
             ("/v1/me", self._me),
             ("/v1/me/playlists", self._my_playlists),
             ("/v1/me/tracks", self._saved),
+            ("/v1/tracks/{id}", self._track),
             ("/v1/playlists/{id}", self._playlist),
             ("/v1/playlists/{id}/items", self._items_route),
             ("/v1/playlists/{id}/tracks", self._tracks_route),
@@ -625,6 +626,20 @@ class SpotifySimulator(LoopbackServer):
         if bad is not None:
             return bad
         return self._page(request, self._entries(request, playlist, market), self.items_max_limit)
+
+    async def _track(self, request: web.Request) -> web.Response:
+        """One catalogue track (GET /v1/tracks/{id}); 404 as Spotify answers for unknown ids."""
+        if (denied := self._unauthorized(request)) is not None:
+            return denied
+        market, bad = self._market(request)
+        if bad is not None:
+            return bad
+        record = self.tracks.get(request.match_info["id"])
+        if record is None or record.is_episode:
+            return web.json_response(
+                {"error": {"status": 404, "message": "Non existing id"}}, status=404
+            )
+        return web.json_response(self._track_json(self._origin(request), record, market))
 
     async def _saved(self, request: web.Request) -> web.Response:
         """Saved tracks, most recently saved first (as Spotify lists them)."""

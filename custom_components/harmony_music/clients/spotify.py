@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
@@ -146,6 +146,10 @@ class SpotifyClient:
     async def async_current_user(self) -> SpotifyUser:
         """The token's user."""
         return SpotifyUser.from_api(await self._async_get("/me"))
+
+    async def async_track(self, track_id: str) -> JsonObject:
+        """One track as the Web API serves it (the matching engine reads this shape)."""
+        return await self._async_get(f"/tracks/{quote(track_id, safe='')}")
 
     async def async_playlists(self) -> list[SpotifyPlaylist]:
         """Every playlist in the user's library, owned and followed."""

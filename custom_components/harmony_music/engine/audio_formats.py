@@ -18,3 +18,7 @@ AUDIO_FORMATS: Final[tuple[str, ...]] = (
 )
 # Every extension an audio file's name may end in: the formats above and rarer ones or spellings.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset({*AUDIO_FORMATS, "wma", "aif", "ape", "wv"})
+# Lossless formats meet any bitrate rule.
+LOSSLESS_FORMATS: Final[frozenset[str]] = frozenset(
+    {"flac", "wav", "alac", "aiff", "aif", "ape", "wv"}
+)

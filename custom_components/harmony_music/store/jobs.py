@@ -223,6 +223,15 @@ class JobsTable:
 
         return await self._db.async_write(run)
 
+    async def async_set_payload(self, job_id: int, payload: dict[str, Any]) -> None:
+        """Replace a job's payload (a worker keeps what it learned, e.g. the ranked files)."""
+        await self._db.async_write(
+            lambda conn: conn.execute(
+                "UPDATE worker_jobs SET payload=?, updated_at=? WHERE id=?",
+                (json.dumps(payload), now_iso(), job_id),
+            )
+        )
+
     async def async_cancel(self, job_id: int) -> bool:
         """An open job is cancelled; False if it had already ended."""
 

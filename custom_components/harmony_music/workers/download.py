@@ -14,6 +14,7 @@ from datetime import timedelta
 import hashlib
 import json
 from pathlib import Path
+import re
 import shutil
 import time
 from typing import TYPE_CHECKING, Any
@@ -25,22 +26,27 @@ import voluptuous as vol
 
 from ..activity import ActivityType, async_record_activity
 from ..clients.beets import BeetsClient
-from ..clients.errors import BeetsError, ClientError
+from ..clients.errors import BeetsError, ClientError, NotFoundError, NotLoggedInError
 from ..clients.plex import PlexClient
-from ..clients.slskd import SlskdClient, SlskdTransfer
+from ..clients.slskd import SearchBudget, SlskdClient, SlskdTransfer
 from ..clients.slskd_models import TransferOutcome, TransferPhase
+from ..clients.spotify import SpotifyClient
 from ..const import (
     CONF_PLEX_SECTION,
     CONF_SLSKD_DOWNLOADS_DIR,
     DEFAULT_OPTIONS,
     DOMAIN,
     LOGGER,
+    OPT_AUTOSYNC_FORMATS,
+    OPT_AUTOSYNC_MIN_BITRATE,
+    OPT_MATCHING_THRESHOLD,
     OPT_SYNC_MIN_FREE_GB,
     OPT_SYNC_POLL_INTERVAL,
     OPT_SYNC_STUCK_QUEUED,
     OPT_SYNC_STUCK_STALLED,
     OPT_SYNC_WORKER_CONCURRENCY,
 )
+from ..engine.file_choice import FileChoice, Peer, QualityRules, choose_files
 from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
 from ..store import Download, DownloadPhase, DownloadState, Job, JobType, Store
 from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
@@ -88,6 +94,29 @@ class DownloadFailed(PermanentJobError):
     def __init__(self, message: str, phase: DownloadPhase) -> None:
         super().__init__(message)
         self.phase = phase
+
+
+TRACK_PAYLOAD = vol.Schema(
+    {
+        vol.Required("spotify_track"): vol.All(str, vol.Match(r"^[0-9A-Za-z]{22}$")),
+        vol.Optional("candidates"): list,
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+_BRACKETS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]|\s+-\s+.*$")
+
+
+def search_text(track: dict[str, Any]) -> str:
+    """What to ask Soulseek for: the first artist and the title without "(feat. …)" or "- Remastered"."""
+    artists = track.get("artists") or [{}]
+    artist = str(artists[0].get("name") or "")
+    title = _BRACKETS.sub("", str(track.get("name") or "")).strip() or str(track.get("name") or "")
+    return f"{artist} {title}".strip()
+
+
+def track_dedupe_key(track_id: str) -> str:
+    """One open job per Spotify track."""
+    return f"download:spotify:{track_id}"
 
 
 def peer_dedupe_key(username: str, filenames: Sequence[str]) -> str:
@@ -160,6 +189,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         slskd: SlskdClient,
         beets: BeetsClient,
         plex: PlexClient,
+        spotify: SpotifyClient,
     ) -> None:
         super().__init__(
             hass, entry, JobQueue(hass, store, JobType.DOWNLOAD), DownloadWorkerState()
@@ -167,6 +197,9 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         self.slskd = slskd
         self.beets = beets
         self.plex = plex
+        self.spotify = spotify
+        # One search at a time, at most 34 per 220 s (Soulseek bans faster clients for 30 min).
+        self._search_budget = SearchBudget()
         self._enqueue_slots = asyncio.Semaphore(MAX_ENQUEUES_IN_FLIGHT)
         self._user_paused = False
         self._slskd_checked = 0.0
@@ -302,6 +335,12 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             priority=priority,
         )
 
+    async def async_submit_track(self, track_id: str, *, priority: int = 0) -> tuple[Job, bool]:
+        """Queue a job that searches Soulseek for a Spotify track and downloads the best file."""
+        return await self.async_submit(
+            {"spotify_track": track_id}, dedupe_key=track_dedupe_key(track_id), priority=priority
+        )
+
     async def async_cancel_job(self, job_id: int) -> bool:
         """Cancel the job, and at slskd every transfer it started (removed from the list)."""
         cancelled = await super().async_cancel_job(job_id)
@@ -324,6 +363,9 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
     async def async_process(self, jobs: Sequence[Job]) -> None:
         """Download every file of the job; the job completes when all of them are in the library."""
         [job] = jobs
+        if "spotify_track" in job.payload:
+            await self._async_process_track(job)
+            return
         try:
             payload = PEER_PAYLOAD(job.payload)
         except vol.Invalid as err:
@@ -375,6 +417,144 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     "library_path": row.library_path,
                 },
             )
+
+    async def _async_process_track(self, job: Job) -> None:
+        """Search for the track (once: the ranked files are kept on the job), then try them in order."""
+        try:
+            payload = TRACK_PAYLOAD(job.payload)
+        except vol.Invalid as err:
+            await self.queue.async_invalid(job, f"invalid download request: {err}")
+            return
+        if payload.get("candidates") is None:
+            payload["candidates"] = [
+                vars(choice) for choice in await self._async_search(job, payload)
+            ]
+            await self.store.jobs.async_set_payload(job.id, payload)
+        tried: list[str] = []
+        for data in payload["candidates"]:
+            choice = FileChoice(**data)
+            row = await self.store.downloads.async_ensure(
+                job.id, choice.username, choice.filename, choice.size
+            )
+            if row.state is DownloadState.FAILED:
+                tried.append(f"{choice.username}: {row.error}")
+                continue
+            try:
+                if row.state is not DownloadState.COMPLETED:
+                    row = await self._async_download(job, row, choice.length)
+            except PermanentJobError as err:
+                # This file is bad or refused: the next candidate, without a new search.
+                phase = err.phase if isinstance(err, DownloadFailed) else DownloadPhase.TRANSFER
+                await self.store.downloads.async_update(
+                    row.id, state=DownloadState.FAILED, error=str(err), phase=phase
+                )
+                tried.append(f"{choice.username}: {err}")
+                continue
+            await self.queue.async_complete(
+                job,
+                {
+                    "spotify_track": payload["spotify_track"],
+                    "files": [{"filename": row.filename, "library_path": row.library_path}],
+                    "username": row.username,
+                },
+            )
+            await async_record_activity(
+                self.hass,
+                self.entry.entry_id,
+                self.store,
+                ActivityType.DOWNLOAD_COMPLETED,
+                "ok",
+                {
+                    "job_id": job.id,
+                    "spotify_track": payload["spotify_track"],
+                    "username": row.username,
+                    "file": Path(row.filename.replace("\\", "/")).name,
+                    "library_path": row.library_path,
+                },
+            )
+            return
+        error = "every file found failed: " + "; ".join(tried) if tried else "nothing to download"
+        await self._async_track_failed(job, payload["spotify_track"], error, DownloadPhase.TRANSFER)
+
+    async def _async_search(self, job: Job, payload: dict[str, Any]) -> list[FileChoice]:
+        """The Spotify track's files on Soulseek, best first, within the quality rules."""
+        track_id: str = payload["spotify_track"]
+        try:
+            track = await self.spotify.async_track(track_id)
+        except NotFoundError:
+            await self._async_track_failed(
+                job, track_id, "no such Spotify track", DownloadPhase.SEARCH
+            )
+            raise PermanentJobError("no such Spotify track") from None
+        except ClientError as err:
+            raise RetryableJobError(f"Spotify unreachable: {err}") from err
+        text = search_text(track)
+        async with self._search_budget.lock:
+            await self._search_budget.async_acquire()
+            try:
+                responses = await self.slskd.async_search(text)
+            except NotLoggedInError as err:
+                raise RetryableJobError(str(err)) from err
+            except ClientError as err:
+                raise RetryableJobError(f"slskd search failed: {err}") from err
+        formats = self.entry.options.get(
+            OPT_AUTOSYNC_FORMATS, DEFAULT_OPTIONS[OPT_AUTOSYNC_FORMATS]
+        )
+        rules = QualityRules(
+            min_bitrate=int(self._option(OPT_AUTOSYNC_MIN_BITRATE)),
+            preferred_formats=tuple(str(f) for f in formats),
+        )
+        good, low = await self.hass.async_add_executor_job(
+            lambda: choose_files(
+                track,
+                [
+                    (
+                        Peer(r.username, r.has_free_upload_slot, r.queue_length, r.upload_speed),
+                        [f.as_candidate(r.username) for f in r.files],
+                    )
+                    for r in responses
+                ],
+                rules,
+                threshold=self._option(OPT_MATCHING_THRESHOLD),
+            )
+        )
+        if good:
+            return good
+        name = f"{text} ({track_id})"
+        if low:
+            await async_record_activity(
+                self.hass,
+                self.entry.entry_id,
+                self.store,
+                ActivityType.SOULSEEK_LOW_QUALITY,
+                "skipped",
+                {
+                    "job_id": job.id,
+                    "spotify_track": track_id,
+                    "search": text,
+                    "found": [
+                        {"username": c.username, "format": c.file_format, "bitrate": c.bit_rate}
+                        for c in low[:5]
+                    ],
+                },
+            )
+            raise PermanentJobError(f"{name}: found only below the quality rules")
+        await self._async_track_failed(job, track_id, "not found on Soulseek", DownloadPhase.SEARCH)
+        raise PermanentJobError(f"{name}: not found on Soulseek")
+
+    async def _async_track_failed(
+        self, job: Job, track_id: str, error: str, phase: DownloadPhase
+    ) -> None:
+        await async_record_activity(
+            self.hass,
+            self.entry.entry_id,
+            self.store,
+            ActivityType.DOWNLOAD_FAILED,
+            "error",
+            {"job_id": job.id, "spotify_track": track_id, "phase": phase.value, "error": error},
+        )
+        if phase is not DownloadPhase.SEARCH:
+            raise PermanentJobError(error)
 
     async def _async_failed_activity(
         self, job: Job, row: Download, error: str, phase: DownloadPhase
