@@ -392,3 +392,44 @@ def test_peers_in_demo_world_share_lullaby() -> None:
     names = {f.filename for p in demo_peers() if p.username == "lossless_lover" for f in p.files}
     assert LULLABY in names
     assert SoulseekPeer("x").behaviour == PeerBehaviour()
+
+
+async def test_download_options_apply_at_the_next_cycle(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Concurrency, polling and stuck limits are read at every cycle: no reload needed."""
+    worker = worker_of(entry)
+    assert worker.concurrency == 2
+    with patch.object(hass.config_entries, "async_reload") as reload:
+        hass.config_entries.async_update_entry(
+            entry,
+            options={
+                **entry.options,
+                "sync_worker_concurrency": 4,
+                "sync_stuck_stalled_seconds": 30,
+            },
+        )
+        await hass.async_block_till_done()
+    reload.assert_not_called()
+    assert worker.concurrency == 4
+    assert worker._option("sync_stuck_stalled_seconds") == 30
+
+
+async def test_stuck_in_queue_is_cancelled_at_slskd(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """A transfer queued at the peer past the limit is cancelled with remove and retried."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "sync_stuck_queued_seconds": 1}
+    )
+    worker = worker_of(entry)
+    worker.queue.max_attempts = 1  # fail after the first give-up, to look at it
+    slskd_sim.fail_transfers("Lullaby", "stuck")
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    job = await worker.queue.async_wait(response["job_id"], 30)
+    assert job is not None
+    assert job.state is JobState.FAILED
+    assert "stuck in the peer's queue" in (job.last_error or "")
+    [transfer] = slskd_sim.transfers.values()
+    assert transfer.removed
+    assert "Cancelled" in transfer.state
