@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
-from custom_components.harmony_music.store import DownloadState, JobState
+from custom_components.harmony_music.store import Download, DownloadState, JobState
 from custom_components.harmony_music.workers.download import DownloadWorker
 from tests.conftest import ENTRY_ID, entry_data
 from tests.simulators.slskd import PeerBehaviour, SlskdSimulator, SoulseekPeer, demo_peers
@@ -132,6 +132,16 @@ async def download(
     return response
 
 
+async def transfer_started(worker: DownloadWorker, job_id: int) -> list[Download]:
+    """The job's rows once slskd has its first transfer (the id is stored before it is watched)."""
+    async with asyncio.timeout(10):
+        while True:
+            rows = await worker.store.downloads.async_for_job(job_id)
+            if rows and rows[0].transfer_id:
+                return rows
+            await asyncio.sleep(0.02)
+
+
 def transfers_of(sim: SlskdSimulator, filename: str) -> int:
     """How many times slskd was asked to download the file."""
     return sum(1 for t in sim.transfers.values() if t.file.filename == filename)
@@ -224,11 +234,7 @@ async def test_slskd_restart_mid_transfer_is_retried_not_failed(
     worker.queue.backoff = timedelta(milliseconds=100)
     slskd_sim.behave("Lullaby", bytes_per_second=2_000_000)  # a few slskd seconds
     response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
-    for _ in range(100):
-        rows = await worker.store.downloads.async_for_job(response["job_id"])
-        if rows and rows[0].transfer_id:
-            break
-        await asyncio.sleep(0.02)
+    await transfer_started(worker, response["job_id"])
     slskd_sim.restart()
     slskd_sim.behave("Lullaby", bytes_per_second=None)
     job = await worker.queue.async_wait(response["job_id"], 30)
@@ -245,11 +251,7 @@ async def test_restart_of_home_assistant_reattaches_instead_of_enqueueing_again(
     worker = worker_of(entry)
     slskd_sim.behave("Lullaby", bytes_per_second=1_000_000)
     response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
-    for _ in range(100):
-        rows = await worker.store.downloads.async_for_job(response["job_id"])
-        if rows and rows[0].transfer_id:
-            break
-        await asyncio.sleep(0.02)
+    rows = await transfer_started(worker, response["job_id"])
     transfer_id = rows[0].transfer_id
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -268,11 +270,7 @@ async def test_cancel_cancels_the_transfer_at_slskd(
     worker = worker_of(entry)
     slskd_sim.fail_transfers("Lullaby", "stuck")
     response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
-    for _ in range(100):
-        rows = await worker.store.downloads.async_for_job(response["job_id"])
-        if rows and rows[0].transfer_id:
-            break
-        await asyncio.sleep(0.02)
+    rows = await transfer_started(worker, response["job_id"])
     await hass.services.async_call(
         DOMAIN,
         "cancel_job",

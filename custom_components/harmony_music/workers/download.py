@@ -24,7 +24,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 import voluptuous as vol
 
-from ..activity import ActivityType, async_record_activity
+from ..activity import ActivityType
 from ..clients.beets import BeetsClient
 from ..clients.errors import BeetsError, ClientError, NotFoundError, NotLoggedInError
 from ..clients.plex import PlexClient
@@ -117,6 +117,15 @@ def search_text(track: dict[str, Any]) -> str:
 def track_dedupe_key(track_id: str) -> str:
     """One open job per Spotify track."""
     return f"download:spotify:{track_id}"
+
+
+def file_details(job: Job, row: Download) -> dict[str, Any]:
+    """What an activity entry says about one file (its name only: peers' paths are theirs)."""
+    return {
+        "job_id": job.id,
+        "username": row.username,
+        "file": Path(row.filename.replace("\\", "/")).name,
+    }
 
 
 def peer_dedupe_key(username: str, filenames: Sequence[str]) -> str:
@@ -404,16 +413,11 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             },
         )
         for row in results:
-            await async_record_activity(
-                self.hass,
-                self.entry.entry_id,
-                self.store,
+            await self.async_record_activity(
                 ActivityType.DOWNLOAD_COMPLETED,
                 "ok",
                 {
-                    "job_id": job.id,
-                    "username": row.username,
-                    "file": Path(row.filename.replace("\\", "/")).name,
+                    **file_details(job, row),
                     "library_path": row.library_path,
                 },
             )
@@ -458,17 +462,12 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     "username": row.username,
                 },
             )
-            await async_record_activity(
-                self.hass,
-                self.entry.entry_id,
-                self.store,
+            await self.async_record_activity(
                 ActivityType.DOWNLOAD_COMPLETED,
                 "ok",
                 {
-                    "job_id": job.id,
+                    **file_details(job, row),
                     "spotify_track": payload["spotify_track"],
-                    "username": row.username,
-                    "file": Path(row.filename.replace("\\", "/")).name,
                     "library_path": row.library_path,
                 },
             )
@@ -522,10 +521,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             return good
         name = f"{text} ({track_id})"
         if low:
-            await async_record_activity(
-                self.hass,
-                self.entry.entry_id,
-                self.store,
+            await self.async_record_activity(
                 ActivityType.SOULSEEK_LOW_QUALITY,
                 "skipped",
                 {
@@ -545,10 +541,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
     async def _async_track_failed(
         self, job: Job, track_id: str, error: str, phase: DownloadPhase
     ) -> None:
-        await async_record_activity(
-            self.hass,
-            self.entry.entry_id,
-            self.store,
+        await self.async_record_activity(
             ActivityType.DOWNLOAD_FAILED,
             "error",
             {"job_id": job.id, "spotify_track": track_id, "phase": phase.value, "error": error},
@@ -559,16 +552,11 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
     async def _async_failed_activity(
         self, job: Job, row: Download, error: str, phase: DownloadPhase
     ) -> None:
-        await async_record_activity(
-            self.hass,
-            self.entry.entry_id,
-            self.store,
+        await self.async_record_activity(
             ActivityType.DOWNLOAD_FAILED,
             "error",
             {
-                "job_id": job.id,
-                "username": row.username,
-                "file": Path(row.filename.replace("\\", "/")).name,
+                **file_details(job, row),
                 "phase": phase.value,
                 "error": error,
             },

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 
-from ..activity import ActivityType, async_record_activity
+from ..activity import ActivityType
 from ..const import DEFAULT_OPTIONS, OPT_MATCHING_BATCH_SIZE, OPT_MATCHING_THRESHOLD
 from ..engine.matching import score_details
 from ..store import Job, JobType, MatchRow, Store
@@ -168,10 +168,7 @@ class MatchingWorker(QueueWorker[MatchingState]):
                 error = outcome.error or "no payload"
                 await self.queue.async_fail(job, error, retryable=False)
                 counts["failed"] += 1
-                await async_record_activity(
-                    self.hass,
-                    self.entry.entry_id,
-                    self.store,
+                await self.async_record_activity(
                     ActivityType.MATCHING_FAILED,
                     "error",
                     {"job_id": job.id, "error": error},
@@ -194,10 +191,7 @@ class MatchingWorker(QueueWorker[MatchingState]):
         self.state.matches_saved += counts["matches"]
         self.state.last_batch_size = len(jobs)
         self.state.last_batch_duration = duration
-        await async_record_activity(
-            self.hass,
-            self.entry.entry_id,
-            self.store,
+        await self.async_record_activity(
             ActivityType.MATCHING_BATCH,
             "ok" if counts["failed"] == 0 else "partial",
             {"jobs": len(jobs), **counts, "duration_s": duration},

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from ..activity import ActivityType, async_record_activity
 from ..const import DOMAIN, LOGGER
 from ..store import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobState, JobType, Store
 from .base import BaseWorker
@@ -245,6 +246,14 @@ class QueueWorker[StateT: QueueWorkerState](BaseWorker[StateT]):
             self.state.queue_length += 1
             self.publish()
         return job, created
+
+    async def async_record_activity(
+        self, activity_type: ActivityType, status: str, details: dict[str, Any]
+    ) -> None:
+        """An activity entry of this entry (stored, then on the event entity)."""
+        await async_record_activity(
+            self.hass, self.entry.entry_id, self.store, activity_type, status, details
+        )
 
     async def async_cancel_job(self, job_id: int) -> bool:
         """Cancel an open job (workers with remote side effects undo them too)."""
