@@ -21,6 +21,7 @@ from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.harmony_music.store import Download, DownloadState, JobState
 from custom_components.harmony_music.workers.download import DownloadWorker
 from tests.conftest import ENTRY_ID, entry_data
+from tests.simulators.faults import FaultRule
 from tests.simulators.slskd import PeerBehaviour, SlskdSimulator, SoulseekPeer, demo_peers
 from tests.simulators.spotify import SpotifySimulator, SpotifyTrackRecord
 
@@ -431,3 +432,23 @@ async def test_stuck_in_queue_is_cancelled_at_slskd(
     [transfer] = slskd_sim.transfers.values()
     assert transfer.removed
     assert "Cancelled" in transfer.state
+
+
+async def test_slskd_outage_while_polling_is_waited_out(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Polls failing for a while: the worker says so, keeps the transfer and carries on."""
+    worker = worker_of(entry)
+    slskd_sim.behave("Lullaby", bytes_per_second=2_000_000)
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    await transfer_started(worker, response["job_id"])
+    rule = slskd_sim.faults.add(
+        FaultRule(path=r"/transfers/downloads/[^/]+/[0-9a-f-]+$", method="GET", times=4)
+    )
+    job = await worker.queue.async_wait(response["job_id"], 60)
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert rule.hits == 4
+    assert job.attempts == 1  # the outage did not cost an attempt
+    assert transfers_of(slskd_sim, LULLABY) == 1
+    assert worker.coordinator.data.last_error is None

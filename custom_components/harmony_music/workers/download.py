@@ -66,6 +66,8 @@ FAILURE_CONFIRM_DELAY = 2.0
 # Plex gets one partial refresh for a burst of imports.
 PLEX_REFRESH_COOLDOWN = 10.0
 SLSKD_CHECK_INTERVAL = 60.0
+# Polls in a row that may fail before a job gives its transfer up for a later attempt.
+POLL_OUTAGE_LIMIT = 150
 STAGING = ".harmony_music/staging"
 QUARANTINE = ".harmony_music/quarantine"
 SHUT_DOWN = "Application shut down"
@@ -213,6 +215,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         self._user_paused = False
         self._slskd_checked = 0.0
         self._slskd_problem: str | None = None
+        self._poll_warned = False  # one warning per slskd outage, not one per poll
         self._progress: dict[int, tuple[float, float]] = {}  # download id -> (bytes/s, %)
         self._refresh_folders: set[str] = set()
         self._plex_refresh = Debouncer(
@@ -690,11 +693,28 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             transfer = await self._async_read(row, transfer)
 
     async def _async_read(self, row: Download, transfer: SlskdTransfer) -> SlskdTransfer:
-        try:
-            return await self.slskd.async_get_download(row.username, transfer.id)
-        except ClientError as err:
-            # One warning per outage is enough; the job retries after a backoff.
-            raise RetryableJobError(f"slskd unreachable while downloading: {err}") from err
+        """The transfer's state now; an outage is waited out (the transfer goes on at slskd)."""
+        failures = 0
+        while True:
+            try:
+                fresh = await self.slskd.async_get_download(row.username, transfer.id)
+            except ClientError as err:
+                failures += 1
+                if failures == 1 and not self._poll_warned:
+                    self._poll_warned = True
+                    LOGGER.warning("slskd unreachable while downloading, waiting: %s", err)
+                self.state.last_error = f"slskd unreachable: {err}"
+                self.publish(force=False)
+                if failures >= POLL_OUTAGE_LIMIT:
+                    raise RetryableJobError(f"slskd unreachable while downloading: {err}") from err
+                await asyncio.sleep(self._option(OPT_SYNC_POLL_INTERVAL))
+                continue
+            if self._poll_warned:
+                self._poll_warned = False
+                LOGGER.info("slskd reachable again")
+                self.state.last_error = None
+                self.publish()
+            return fresh
 
     async def _async_give_up(self, row: Download, transfer: SlskdTransfer) -> None:
         self._progress.pop(row.id, None)
