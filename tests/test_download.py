@@ -281,9 +281,11 @@ async def test_cancel_cancels_the_transfer_at_slskd(
     transfer = slskd_sim.transfers[rows[0].transfer_id]  # type: ignore[index]
     assert transfer.removed
     assert "Cancelled" in transfer.state
-    job = await worker.store.jobs.async_get(response["job_id"])
+    job = await worker.queue.async_wait(response["job_id"], 10)
     assert job is not None
     assert job.state is JobState.CANCELLED
+    # A cancellation is not a failure: no download_failed entry.
+    assert not await worker.store.activity.async_list(activity_type="download_failed")
 
 
 async def test_logged_out_slskd_pauses_with_a_repair(

@@ -48,7 +48,7 @@ from ..const import (
 )
 from ..engine.file_choice import FileChoice, Peer, QualityRules, choose_files
 from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
-from ..store import Download, DownloadPhase, DownloadState, Job, JobType, Store
+from ..store import Download, DownloadPhase, DownloadState, Job, JobState, JobType, Store
 from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
 from .state import QueueWorkerState, WorkerStatus
 
@@ -397,6 +397,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             try:
                 results.append(await self._async_download(job, row, lengths.get(row.filename)))
             except (PermanentJobError, RetryableJobError) as err:
+                if await self._async_was_cancelled(job):
+                    return  # the user cancelled it: nothing failed
                 final = (
                     isinstance(err, PermanentJobError) or job.attempts >= self.queue.max_attempts
                 )
@@ -450,6 +452,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 if row.state is not DownloadState.COMPLETED:
                     row = await self._async_download(job, row, choice.length)
             except PermanentJobError as err:
+                if await self._async_was_cancelled(job):
+                    return
                 # This file is bad or refused: the next candidate, without a new search.
                 phase = err.phase if isinstance(err, DownloadFailed) else DownloadPhase.TRANSFER
                 await self.store.downloads.async_update(
@@ -477,6 +481,10 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             return
         error = "every file found failed: " + "; ".join(tried) if tried else "nothing to download"
         await self._async_track_failed(job, payload["spotify_track"], error, DownloadPhase.TRANSFER)
+
+    async def _async_was_cancelled(self, job: Job) -> bool:
+        stored = await self.store.jobs.async_get(job.id)
+        return stored is not None and stored.state is JobState.CANCELLED
 
     async def _async_search(self, job: Job, payload: dict[str, Any]) -> list[FileChoice]:
         """The Spotify track's files on Soulseek, best first, within the quality rules."""
