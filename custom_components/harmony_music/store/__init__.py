@@ -8,6 +8,7 @@ from .activity import Activity, ActivityTable
 from .database import Database
 from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .jobs import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobsTable, JobState, JobType
+from .library import LibraryTable, LibraryTrack
 from .matches import Match, MatchesTable, MatchRow
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Job",
     "JobState",
     "JobType",
+    "LibraryTrack",
     "Match",
     "MatchRow",
     "Store",
@@ -37,6 +39,7 @@ class Store:
         self.jobs = JobsTable(self.db)
         self.matches = MatchesTable(self.db)
         self.activity = ActivityTable(self.db, retention=activity_retention)
+        self.library = LibraryTable(self.db)
 
     @property
     def path(self) -> Path:
