@@ -339,9 +339,16 @@ async def test_options_flow_saves_without_reload(
     assert {str(key) for key in result["data_schema"].schema} == {
         "matching_worker_batch_size",
         "matching_confidence_threshold",
+        "scan_worker_interval_seconds",
+        "scan_worker_incremental",
     }
     # The number selector hands over floats, as the frontend does.
-    new = {"matching_worker_batch_size": 10.0, "matching_confidence_threshold": 0.9}
+    new = {
+        "matching_worker_batch_size": 10.0,
+        "matching_confidence_threshold": 0.9,
+        "scan_worker_interval_seconds": 600.0,
+        "scan_worker_incremental": False,
+    }
     with patch.object(hass.config_entries, "async_reload") as reload:
         result = await hass.config_entries.options.async_configure(result["flow_id"], new)
         await hass.async_block_till_done()
@@ -352,5 +359,8 @@ async def test_options_flow_saves_without_reload(
     assert (batch_size, type(batch_size)) == (10, int)
     assert init_integration.runtime_data.matching.claim_limit == 10
     assert init_integration.runtime_data.matching.threshold == 0.9
+    interval = init_integration.options["scan_worker_interval_seconds"]
+    assert (interval, type(interval)) == (600, int)
+    assert init_integration.runtime_data.scan.incremental is False
     # Options the form does not show keep their stored values.
     assert init_integration.options["autosync_time"] == DEFAULT_OPTIONS["autosync_time"]

@@ -37,12 +37,13 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import HarmonyConfigEntry, HarmonyData
+from .scan import ScanCoordinator
 from .services import async_setup_services
 from .spotify_urls import spotify_api_url
 from .store import Store, StoreCorruptError, StoreError, StoreLockedError
 from .workers.matching import MatchingWorker
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -112,6 +113,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
     )
     entry.async_on_unload(plex.async_close)
     matching = MatchingWorker(hass, entry, store)
+    scan = ScanCoordinator(hass, entry, store, plex)
     entry.runtime_data = HarmonyData(
         store=store,
         spotify=SpotifyClient(session, access_token, base_url=spotify_api_url()),
@@ -123,6 +125,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
             config_file=Path(data[CONF_BEETS_CONFIG]) if data.get(CONF_BEETS_CONFIG) else None,
         ),
         matching=matching,
+        scan=scan,
     )
     try:
         await matching.async_prepare()
@@ -133,6 +136,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
             translation_placeholders={"path": str(db_path), "error": str(err)},
         ) from err
     matching.async_start()
+    # Not a first refresh: the entry loads with Plex down, the scan entities show unavailable.
+    scan.async_mark_started()
+    entry.async_on_unload(scan.async_stop)
+    entry.async_create_background_task(
+        hass, scan.async_refresh(), f"{DOMAIN} first scan {entry.entry_id}"
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -52,6 +52,8 @@ from .const import (
     LOGGER,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
+    OPT_SCAN_INCREMENTAL,
+    OPT_SCAN_INTERVAL,
     OPTION_RANGES,
     SPOTIFY_SCOPES,
 )
@@ -371,7 +373,16 @@ def _number(key: str) -> NumberSelector:
 
 # Options the form offers: only those some running code reads. Each worker brings its own
 # options here with the code that reads them (the rest keep their defaults meanwhile).
-FORM_OPTIONS: tuple[str, ...] = (OPT_MATCHING_BATCH_SIZE, OPT_MATCHING_THRESHOLD)
+FORM_OPTIONS: tuple[str, ...] = (
+    OPT_MATCHING_BATCH_SIZE,
+    OPT_MATCHING_THRESHOLD,
+    OPT_SCAN_INCREMENTAL,
+    OPT_SCAN_INTERVAL,
+    OPT_SCAN_INTERVAL,
+    OPT_SCAN_INCREMENTAL,
+)
+# Options shown as a switch rather than a number.
+BOOLEAN_OPTIONS: frozenset[str] = frozenset({OPT_SCAN_INCREMENTAL})
 
 
 def _typed(key: str, value: Any) -> Any:
@@ -392,6 +403,9 @@ class HarmonyMusicOptionsFlow(OptionsFlow):
             return self.async_create_entry(data=options)
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
         fields: dict[vol.Marker, Any] = {
-            vol.Required(key, default=current[key]): _number(key) for key in FORM_OPTIONS
+            vol.Required(key, default=current[key]): (
+                BooleanSelector() if key in BOOLEAN_OPTIONS else _number(key)
+            )
+            for key in FORM_OPTIONS
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
