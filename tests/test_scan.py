@@ -209,6 +209,34 @@ async def test_incremental_added_changed_removed(
     assert state["since_watermark"] == str(int(later.timestamp()))
 
 
+async def test_tracks_older_than_the_watermark_trigger_one_full_listing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    plex_sim: PlexSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A track Plex dates before the watermark (moved in with old dates) is not missed."""
+    await _settle(hass)
+    old = datetime(2001, 1, 1, tzinfo=UTC)
+    plex_sim.add_tracks(
+        plex_sim.music_section_key,
+        [
+            PlexLibraryTrack(
+                "Old", "Old Artist", "Old Album", 2001, 1, 1000, "/m/o.flac", added_at=old
+            )
+        ],
+    )
+    plex_sim.requests.clear()
+    await _next_cycle(hass, freezer, INTERVAL)
+    listings = _listings(plex_sim)
+    # The incremental listing, then the whole section once.
+    assert len(listings) == 2
+    assert not any(name.endswith("updatedAt>>") for name in listings[1])
+    scan = _scan(init_integration)
+    assert "Old" in {t.title for t in scan.snapshot.tracks}
+    assert scan.snapshot_version == 2
+
+
 async def test_restart_loads_the_snapshot_without_listing(
     hass: HomeAssistant, plex_sim: PlexSimulator, init_integration: MockConfigEntry
 ) -> None:
