@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
+import voluptuous as vol
 
 from custom_components.harmony_music.clients.errors import CannotConnectError
 from custom_components.harmony_music.clients.plex import PlexClient
@@ -255,6 +256,20 @@ async def test_restart_loads_the_snapshot_without_listing(
     )
 
 
+async def test_restart_with_plex_down_still_has_the_index(
+    hass: HomeAssistant, plex_sim: PlexSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The entry loads with Plex unreachable, and the stored snapshot serves the index."""
+    await _settle(hass)
+    with patch.object(PlexClient, "async_refresh", side_effect=CannotConnectError("down")):
+        assert await hass.config_entries.async_reload(init_integration.entry_id)
+        await _settle(hass)
+    scan = _scan(init_integration)
+    assert scan.data.consecutive_failures == 1
+    assert scan.snapshot_version == 1
+    assert len(scan.snapshot.tracks) == DEMO_TRACKS
+
+
 async def test_failure_streak_and_recovery(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -393,6 +408,13 @@ async def test_action_scans_a_folder_and_refuses_a_second_scan(
                 blocking=True,
             )
     assert err.value.translation_key == "scan_running"
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(
+            DOMAIN,
+            "scan_library",
+            {"config_entry_id": init_integration.entry_id, "path": "  "},
+            blocking=True,
+        )
 
 
 async def test_button_scans_and_reports_a_failure(

@@ -73,7 +73,8 @@ LIST_ACTIVITY_SCHEMA = vol.Schema(
 )
 JOB_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_JOB_ID): vol.Coerce(int)})
 SCAN_SCHEMA = vol.Schema(
-    {**ENTRY_SCHEMA, vol.Optional(ATTR_PATH): vol.All(cv.string, cv.matches_regex(r"\S"))}
+    # A blank path would name no folder (the client refuses it).
+    {**ENTRY_SCHEMA, vol.Optional(ATTR_PATH): vol.All(cv.string, vol.Strip, vol.Length(min=1))}
 )
 
 
