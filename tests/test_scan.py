@@ -18,6 +18,7 @@ from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -387,6 +388,14 @@ async def test_action_scans_a_folder_and_refuses_a_second_scan(
     """The action refreshes one folder, then scans; while a scan runs it is refused."""
     await _settle(hass)
     plex_sim.refresh_calls.clear()
+    seen: list[str] = []
+    status_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{init_integration.entry_id}_scan_status"
+    )
+    assert status_id is not None
+    unsub = async_track_state_change_event(
+        hass, status_id, lambda event: seen.append(event.data["new_state"].state)
+    )
     response = await hass.services.async_call(
         DOMAIN,
         "scan_library",
@@ -394,6 +403,9 @@ async def test_action_scans_a_folder_and_refuses_a_second_scan(
         blocking=True,
         return_response=True,
     )
+    await hass.async_block_till_done()
+    unsub()
+    assert seen == ["running", "idle"]
     assert plex_sim.refresh_calls == [(plex_sim.music_section_key, "/music/Artist")]
     assert response is not None
     assert response["tracks"] == DEMO_TRACKS

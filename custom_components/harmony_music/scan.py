@@ -223,7 +223,9 @@ class ScanCoordinator(DataUpdateCoordinator[ScanState]):
         if self._auth_failed and not self._manual:
             return await self._async_failed(state, "Plex rejected the token; reconfigure the entry")
         started = time.monotonic()
-        state.status = WorkerStatus.RUNNING
+        # Shown while the scan runs (a first listing of a large library takes seconds).
+        self.data = replace(state, status=WorkerStatus.RUNNING)
+        self.async_update_listeners()
         try:
             if not self._loaded:
                 await self._async_load()
