@@ -14,6 +14,7 @@ import logging
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -255,6 +256,31 @@ async def test_restart_loads_the_snapshot_without_listing(
     assert scan.index.match(
         {"name": plex_sim.tracks()[0].title, "artists": [{"name": plex_sim.tracks()[0].artist}]}
     )
+
+
+async def test_setup_does_not_wait_for_plex(
+    hass: HomeAssistant,
+    setup_credentials: None,
+    plex_sim: PlexSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A Plex that hangs never holds up setup: the entry loads, the scan finishes later."""
+    release = asyncio.Event()
+
+    async def hang(*_: object, **__: object) -> None:
+        await release.wait()
+
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(PlexClient, "async_refresh", side_effect=hang):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.LOADED
+        assert _state(hass, "scan_status") == "running"
+        assert _scan(mock_config_entry).scanning
+        release.set()
+        await _settle(hass)
+    assert _state(hass, "scan_status") == "idle"
+    assert _state(hass, "library_tracks") == str(DEMO_TRACKS)
 
 
 async def test_restart_with_plex_down_still_has_the_index(
