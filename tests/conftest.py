@@ -8,7 +8,7 @@ import custom_components  # noqa: F401  (must precede the harness's own custom_c
 from collections.abc import AsyncGenerator, Generator
 import time
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -24,6 +24,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.harmony_music.clients.errors import CannotConnectError
+from custom_components.harmony_music.clients.plex import PlexClient
 from custom_components.harmony_music.const import (
     CONF_BEETS_CONFIG,
     CONF_BEETS_DIRECTORY,
@@ -49,6 +51,37 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
         # Each test gets its own config dir, so databases never leak between tests.
         hass = request.getfixturevalue("hass")
         hass.config.config_dir = str(request.getfixturevalue("tmp_path"))
+
+
+@pytest.fixture(autouse=True)
+def plex_offline(request: pytest.FixtureRequest) -> Generator[None]:
+    """The scan coordinator finds Plex unreachable at once, unless a test brings a simulator.
+
+    Without this the scan would try plex.local (blocked sockets) through urllib3's retries;
+    a test using the ``plex_sim`` fixture talks to the simulator over real sockets instead.
+    """
+    if "hass" not in request.fixturenames or "plex_sim" in request.fixturenames:
+        yield
+        return
+    error = CannotConnectError("Plex is unreachable (tests)")
+    with (
+        patch.object(PlexClient, "async_refresh", side_effect=error),
+        patch.object(PlexClient, "async_statistics", side_effect=error),
+        patch.object(PlexClient, "async_snapshot_tracks", side_effect=error),
+        patch.object(PlexClient, "async_track_keys", side_effect=error),
+    ):
+        yield
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Every entity enabled, as Home Assistant core's fixture of that name does."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
 
 
 @pytest.fixture

@@ -346,6 +346,8 @@ async def test_options_flow_saves_without_reload(
         "matching_confidence_threshold",
         "autosync_min_bitrate",
         "autosync_preferred_formats",
+        "scan_worker_interval_seconds",
+        "scan_worker_incremental",
     }
     # The number selector hands over floats, as the frontend does.
     new = {
@@ -353,6 +355,8 @@ async def test_options_flow_saves_without_reload(
         "matching_worker_batch_size": 10.0,
         "matching_confidence_threshold": 0.9,
         "sync_worker_concurrency": 3.0,
+        "scan_worker_interval_seconds": 600.0,
+        "scan_worker_incremental": False,
     }
     with patch.object(hass.config_entries, "async_reload") as reload:
         result = await hass.config_entries.options.async_configure(result["flow_id"], new)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 import time
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import AsyncMock, call, patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -40,8 +40,8 @@ async def slskd_sim(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[Slsk
 
 
 @pytest.fixture
-def plex_refresh() -> AsyncMock:
-    """Plex's partial refresh, recorded."""
+def plex_refresh(plex_offline: None) -> AsyncMock:
+    """Plex's partial refresh, recorded (over conftest's offline Plex, so this one answers)."""
     refresh = AsyncMock()
     with (
         patch("custom_components.harmony_music.clients.plex.PlexClient.async_refresh", refresh),
@@ -177,10 +177,12 @@ async def test_download_verify_import_and_refresh_plex(
     items = await entry.runtime_data.beets.async_query(artist="The Cure", title="Lullaby")
     assert [item.path for item in items] == [library_path]
 
+    wanted = call(entry.data["plex_section"], str(library_path.parent))
     async with asyncio.timeout(10):  # the debounced refresh follows the import
-        while not plex_refresh.await_count:
+        while wanted not in plex_refresh.await_args_list:
             await asyncio.sleep(0.05)
-    plex_refresh.assert_awaited_once_with(entry.data["plex_section"], str(library_path.parent))
+    # One refresh of the imported folder (the scan's own section refreshes are not ours).
+    assert plex_refresh.await_args_list.count(wanted) == 1
 
     # Asked again after it completed: a new job, but no second copy in the library.
     second = await download(hass, entry, "lossless_lover", [file])

@@ -121,7 +121,7 @@ async def test_add_integration_against_simulators(
     user = await entry.runtime_data.spotify.async_current_user()
     assert user.id == spotify_sim.user.id
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert {e.domain for e in entities} == {"sensor", "event", "switch"}
+    assert {e.domain for e in entities} == {"button", "sensor", "event", "switch"}
 
     track = {
         "id": "4uLU6hMCjMI75M1A2tKUQC",

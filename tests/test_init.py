@@ -28,7 +28,7 @@ async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfi
     assert device is not None
     assert device.name == "Harmony User"
     entities = er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
-    assert {entity.domain for entity in entities} == {"sensor", "event", "switch"}
+    assert {entity.domain for entity in entities} == {"button", "sensor", "event", "switch"}
     worker = init_integration.runtime_data.matching
     assert worker.state.status is WorkerStatus.IDLE
 

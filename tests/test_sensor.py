@@ -17,6 +17,7 @@ def platforms() -> list[Platform]:
     return [Platform.SENSOR]
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_sensors(
     hass: HomeAssistant,
     frozen: FrozenDateTimeFactory,
@@ -24,6 +25,9 @@ async def test_sensors(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Every sensor of a freshly loaded entry, as the registry and the state machine hold it."""
+    """Every sensor of a freshly loaded entry, as the registry and the state machine hold it.
+
+    Plex is unreachable here (plex_offline): the scan sensors show one failed scan.
+    """
     await hass.async_block_till_done()
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)

@@ -37,13 +37,14 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import HarmonyConfigEntry, HarmonyData
+from .scan import ScanCoordinator
 from .services import async_setup_services
 from .spotify_urls import spotify_api_url
 from .store import Store, StoreCorruptError, StoreError, StoreLockedError
 from .workers.download import DownloadWorker
 from .workers.matching import MatchingWorker
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -123,6 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         matching := MatchingWorker(hass, entry, store),
         download := DownloadWorker(hass, entry, store, slskd, beets, plex, spotify),
     )
+    scan = ScanCoordinator(hass, entry, store, plex)
     entry.runtime_data = HarmonyData(
         store=store,
         spotify=spotify,
@@ -131,6 +133,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         beets=beets,
         matching=matching,
         download=download,
+        scan=scan,
     )
     try:
         for worker in workers:
@@ -143,6 +146,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         ) from err
     for worker in workers:
         worker.async_start()
+    # Not a first refresh: the entry loads with Plex down, the scan entities show unavailable.
+    scan.async_mark_started()
+    entry.async_on_unload(scan.async_stop)
+    entry.async_create_background_task(
+        hass, scan.async_refresh(), f"{DOMAIN} first scan {entry.entry_id}"
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -55,6 +55,8 @@ from .const import (
     OPT_AUTOSYNC_MIN_BITRATE,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
+    OPT_SCAN_INCREMENTAL,
+    OPT_SCAN_INTERVAL,
     OPT_SYNC_MIN_FREE_GB,
     OPT_SYNC_POLL_INTERVAL,
     OPT_SYNC_STUCK_QUEUED,
@@ -389,7 +391,11 @@ FORM_OPTIONS: tuple[str, ...] = (
     OPT_MATCHING_THRESHOLD,
     OPT_AUTOSYNC_MIN_BITRATE,
     OPT_AUTOSYNC_FORMATS,
+    OPT_SCAN_INTERVAL,
+    OPT_SCAN_INCREMENTAL,
 )
+# Options shown as a switch rather than a number.
+BOOLEAN_OPTIONS: frozenset[str] = frozenset({OPT_SCAN_INCREMENTAL})
 
 
 def _selector(key: str) -> Any:
@@ -400,6 +406,8 @@ def _selector(key: str) -> Any:
                 options=AUDIO_FORMATS, multiple=True, translation_key="audio_format"
             )
         )
+    if key in BOOLEAN_OPTIONS:
+        return BooleanSelector()
     return _number(key)
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .clients.plex import PlexClient
     from .clients.slskd import SlskdClient
     from .clients.spotify import SpotifyClient
+    from .scan import ScanCoordinator
     from .workers.download import DownloadWorker
     from .workers.matching import MatchingWorker
     from .workers.queue import QueueWorker
@@ -34,6 +35,7 @@ class HarmonyData:
     beets: BeetsClient
     matching: MatchingWorker
     download: DownloadWorker
+    scan: ScanCoordinator
 
     def worker_for(self, job_type: JobType) -> QueueWorker[Any] | None:
         """The worker that processes jobs of a type (None: no worker runs that type yet)."""

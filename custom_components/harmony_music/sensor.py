@@ -13,13 +13,15 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfTime
+from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import HarmonyConfigEntry, WorkerCoordinator
-from .entity import HarmonyWorkerEntity
+from .entity import HarmonyWorkerEntity, device_info
+from .scan import ScanCoordinator, ScanState
 from .workers.download import DownloadWorkerState
 from .workers.matching import MatchingState
 from .workers.state import WorkerState, WorkerStatus
@@ -105,6 +107,98 @@ MATCHING_SENSORS: tuple[HarmonySensorEntityDescription[MatchingState], ...] = (
     ),
 )
 
+SCAN_SENSORS: tuple[HarmonySensorEntityDescription[ScanState], ...] = (
+    *status_sensors("scan"),
+    HarmonySensorEntityDescription[ScanState](
+        key="scan_started",
+        translation_key="scan_started",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.started_at,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="scan_last_duration",
+        translation_key="scan_last_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.last_duration_ms,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="scan_interval",
+        translation_key="scan_interval",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.interval_seconds,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="scan_last_success",
+        translation_key="scan_last_success",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.last_success,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="scan_consecutive_failures",
+        translation_key="scan_consecutive_failures",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.consecutive_failures,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_tracks",
+        translation_key="library_tracks",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.tracks,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_albums",
+        translation_key="library_albums",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.albums,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_artists",
+        translation_key="library_artists",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.artists,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_changed",
+        translation_key="library_changed",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.library_changed_at,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_duration",
+        translation_key="library_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.duration_ms,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_size",
+        translation_key="library_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.size_bytes,
+    ),
+    HarmonySensorEntityDescription[ScanState](
+        key="library_snapshot_version",
+        translation_key="library_snapshot_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.snapshot_version,
+    ),
+)
+
 
 DOWNLOAD_SENSORS: tuple[HarmonySensorEntityDescription[DownloadWorkerState], ...] = (
     *status_sensors("download"),
@@ -161,6 +255,8 @@ async def async_setup_entry(
         for description in DOWNLOAD_SENSORS
     ]
     async_add_entities(sensors)
+    scan = runtime.scan
+    async_add_entities(ScanSensor(scan, entry, description) for description in SCAN_SENSORS)
 
 
 class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], SensorEntity):
@@ -186,4 +282,34 @@ class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], Sens
     @property
     def native_value(self) -> StateType | datetime:
         """The worker's current value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ScanSensor(CoordinatorEntity[ScanCoordinator], SensorEntity):
+    """A sensor of the Plex scan; unavailable from the third failed scan in a row."""
+
+    _attr_has_entity_name = True
+    entity_description: HarmonySensorEntityDescription[ScanState]
+
+    def __init__(
+        self,
+        coordinator: ScanCoordinator,
+        entry: HarmonyConfigEntry,
+        description: HarmonySensorEntityDescription[ScanState],
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = device_info(entry)
+
+    @property
+    def available(self) -> bool:
+        """The status sensor still says "stopped"; the others follow the coordinator."""
+        if self.coordinator.data.status is WorkerStatus.STOPPED:
+            return self.entity_description.available_when_stopped
+        return super().available
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The scan's current value."""
         return self.entity_description.value_fn(self.coordinator.data)

@@ -40,6 +40,8 @@ SERVICE_LIST_JOBS = "list_jobs"
 SERVICE_LIST_ACTIVITY = "list_activity"
 SERVICE_RETRY_JOB = "retry_job"
 SERVICE_CANCEL_JOB = "cancel_job"
+SERVICE_SCAN_LIBRARY = "scan_library"
+ATTR_PATH = "path"
 
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
@@ -120,6 +122,10 @@ LIST_ACTIVITY_SCHEMA = vol.Schema(
     }
 )
 JOB_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_JOB_ID): vol.Coerce(int)})
+SCAN_SCHEMA = vol.Schema(
+    # A blank path would name no folder (the client refuses it).
+    {**ENTRY_SCHEMA, vol.Optional(ATTR_PATH): vol.All(cv.string, vol.Strip, vol.Length(min=1))}
+)
 
 
 def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> HarmonyConfigEntry:
@@ -281,6 +287,21 @@ async def _async_cancel_job(call: ServiceCall) -> None:
     await _async_change_job(call, cancel=True)
 
 
+async def _async_scan_library(call: ServiceCall) -> ServiceResponse:
+    # A running scan raises a translated ServiceValidationError (scan_running); a failed one a
+    # HomeAssistantError (scan_failed).
+    entry = _loaded_entry(call.hass, call)
+    state = await entry.runtime_data.scan.async_scan_now(call.data.get(ATTR_PATH))
+    return {
+        "tracks": state.tracks,
+        "albums": state.albums,
+        "artists": state.artists,
+        "snapshot_version": state.snapshot_version,
+        "snapshot_tracks": state.snapshot_tracks,
+        "duration_ms": state.last_duration_ms,
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
@@ -314,3 +335,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(DOMAIN, SERVICE_RETRY_JOB, _async_retry_job, schema=JOB_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_CANCEL_JOB, _async_cancel_job, schema=JOB_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SCAN_LIBRARY,
+        _async_scan_library,
+        schema=SCAN_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -15,6 +15,7 @@ from .downloads import (
 )
 from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .jobs import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobsTable, JobState, JobType
+from .library import LibraryTable, LibraryTrack
 from .matches import Match, MatchesTable, MatchRow
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Job",
     "JobState",
     "JobType",
+    "LibraryTrack",
     "Match",
     "MatchRow",
     "Store",
@@ -49,6 +51,7 @@ class Store:
         self.matches = MatchesTable(self.db)
         self.downloads = DownloadsTable(self.db)
         self.activity = ActivityTable(self.db, retention=activity_retention)
+        self.library = LibraryTable(self.db)
 
     @property
     def path(self) -> Path:

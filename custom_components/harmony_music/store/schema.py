@@ -123,4 +123,15 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX downloads_transfer ON downloads(transfer_id);
     CREATE INDEX downloads_state ON downloads(state);
     """,
+    # v6: the Plex library snapshot the scan coordinator keeps, so a restart does not list Plex
+    # again; times are Plex's own (Unix seconds of its clock), and library_state holds the
+    # snapshot version, the since-watermark and the last contentChangedAt seen.
+    """
+    CREATE TABLE library_tracks (
+        rating_key TEXT PRIMARY KEY, title TEXT NOT NULL, artist TEXT NOT NULL,
+        album TEXT NOT NULL, duration_ms INTEGER, isrc TEXT, file_path TEXT,
+        added_at INTEGER, updated_at INTEGER
+    );
+    CREATE TABLE library_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
