@@ -72,6 +72,7 @@ async def async_get_config_entry_diagnostics(
         "workers": {
             "matching": _worker_state(asdict(worker.coordinator.data)),
             "download": _worker_state(asdict(runtime.download.coordinator.data)),
+            "scan": _worker_state(asdict(runtime.scan.data)),
         },
         "jobs": jobs,
         "recent_activity": recent,
