@@ -769,6 +769,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         row = await self.store.downloads.async_update(
             row.id, state=DownloadState.COMPLETED, library_path=str(library_path), error=None
         )
+        # Only now is the staged copy no longer needed.
+        await self.hass.async_add_executor_job(lambda: staged.unlink(missing_ok=True))
         self._refresh_folders.add(str(library_path.parent))
         await self._plex_refresh.async_call()
         return row
@@ -838,9 +840,10 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     artist=verified.artist, title=verified.title
                 )
             if existing:
-                await self.hass.async_add_executor_job(staged.unlink)
                 return existing[0].path
-            [result] = await self.beets.async_import([staged], move=True)
+            # A copy, not a move: if Home Assistant dies after beets imported but before the row
+            # says so, the staged file is still there and the look-up above finds the import.
+            [result] = await self.beets.async_import([staged], move=False)
         except BeetsError as err:
             raise RetryableJobError(f"beets import failed: {err}") from err
         if result.destination is None:
