@@ -77,14 +77,14 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bradio edit\b|\bradio version\b|\bradio mix\b", "radio_edit"),
         (r"\bextended\b|\b12 inch\b|\b12\b", "extended"),
         (
-            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b"
+            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b|\bvip\b"
             r"|(?<!radio )(?<!extended )(?<!original )\bmix\b",
             "remix",
         ),
         (r"(?<!radio )\bedit\b", "edit"),
         (
             r"\bre ?record(ed|ing)?\b|\btaylor s version\b|\btaylors version\b"
-            r"|\bnew (version|recording)\b",
+            r"|\bnew (version|recording|vocals?)\b",
             "rerecorded",
         ),
         (r"\bvocals? only\b|\bstems?\b|\bisolated\b", "stem"),
@@ -105,7 +105,7 @@ _PLAIN_RECORDING = re.compile(
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _REMIX_WORDS = re.compile(
-    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|official|the|version|feat|ft|featuring"
+    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|vip|official|the|version|feat|ft|featuring"
     r"|radio|edit|extended|club|short|long)\b"
 )
 # "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
