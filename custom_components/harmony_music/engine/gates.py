@@ -10,6 +10,7 @@ from .artists import (
     artist_units,
     contains_phrase,
     guest_units,
+    named_after,
     named_among,
     other_act,
     same_band,
@@ -81,8 +82,10 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
             return 1.0
         if any(contains_phrase(reading.context_tokens, t) for t in track.secondary_tokens):
             return SECONDARY_ARTIST  # the performer in the folder name ("Debussy - Seong-Jin Cho")
-    if same_band(track.primary_words, reading.artist_words) and not other_act(
-        reading.artist_words, track.primary_words
+    if (
+        same_band(track.primary_words, reading.artist_words)
+        and not other_act(reading.artist_words, track.primary_words)
+        and not named_after(track.primary_words, reading.artist_words)
     ):
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
