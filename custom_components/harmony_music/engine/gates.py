@@ -114,6 +114,19 @@ def extra_guest(track: TrackFeatures, reading: Reading) -> bool:
     return any(not named_among(name, track.all_units, track.credit_compacts) for name in credited)
 
 
+def missing_guest(track: TrackFeatures, reading: Reading) -> bool:
+    """The track's title features a guest ("Levitating (feat. DaBaby)") and a loose file billed to
+    its artist names no guest at all: the solo version. (In an album folder a file often leaves
+    the guest out; see extra_guest for a file naming a guest the track lacks.)"""
+    if not track.title.featured or reading.album or reading.title.featured:
+        return False
+    guests = guest_units(track.title.featured) - track.primary_units
+    units = reading.artist_units
+    if not guests or not units & track.primary_units or units & guests:
+        return False
+    return not reading.credited
+
+
 def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:
     """Same version classes, or a plain-titled copy that is the track's labelled version.
 
