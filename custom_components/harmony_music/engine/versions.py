@@ -121,6 +121,11 @@ _REMASTERED = re.compile(_REMASTER_PATTERN)
 _TAGLINE = re.compile(r"\bofficial\b")
 
 
+# A year closing the title before a version ("The Final Countdown 2000 (Radio Edit)"): the year
+# of that remix or edit, not part of the song's name.
+_VERSION_YEAR = re.compile(r"^(.+\S)\s+((?:19|20)\d{2})$")
+
+
 @dataclass(frozen=True)
 class ParsedTitle:
     """A title's base (what identifies the song), its version classes and other names.
@@ -210,8 +215,14 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
             aliases.append(folded)
         else:
             versions.update(classes)
+    base = fold(text)
+    if versions:
+        dated = _VERSION_YEAR.match(base)
+        if dated:
+            base = dated.group(1)
+            versions.add(f"ver:{dated.group(2)}")
     return ParsedTitle(
-        fold(text),
+        base,
         frozenset(versions),
         tuple(featured),
         remaster,
