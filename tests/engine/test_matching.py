@@ -322,6 +322,56 @@ def test_a_folder_sorting_versions_names_the_version() -> None:
     assert score(love, slsk("Music\\Bon Iver\\Singles\\Skinny Love.mp3", 238)) >= 0.8
 
 
+def test_box_set_discs_singles_and_trailing_versions() -> None:
+    """A titled disc or bonus folder ("CD3 - Live 1977", "Bonus - Demos") names its files'
+    version and is not the album; a single's folder naming its title's version holds that
+    version; "Artist - Title - Rework" and "[VIP]" are remixes; "(New Vocal)" is a re-recording."""
+    song = {
+        "name": "Lanterns - 2011 Remaster",
+        "artists": [{"name": "The Harbour Lights"}],
+        "album": {"name": "Northern Sky"},
+        "duration_ms": 250000,
+    }
+    box = "@@s\\The Harbour Lights - Northern Sky (Super Deluxe 2012)"
+    for disc in ("CD3 - Live 1977", "CD2 - Demos & Outtakes", "Bonus - Demos"):
+        copy = slsk(f"{box}\\{disc}\\04 - Lanterns.flac", 250)
+        assert score_details(song, copy).gate == "version", disc
+    studio = score_details(song, slsk(f"{box}\\CD1 - The Album\\04 - Lanterns.flac", 250))
+    assert studio.score >= 0.8
+    assert studio.parts["album"] == 1.0
+    single = slsk(
+        "@@s\\The Harbour Lights - Lanterns (2012 Remix) [Single]\\01 - Lanterns.mp3", 250
+    )
+    assert score_details(song, single).gate == "version"
+    plain = slsk("@@s\\The Harbour Lights - Lanterns [Single]\\01 - Lanterns.mp3", 250)
+    assert score(song, plain) >= 0.8
+    for name in ("Lanterns - Rework", "Lanterns [VIP]", "Lanterns (New Vocal)"):
+        copy = slsk(f"@@s\\The Harbour Lights - {name}.mp3", 250)
+        assert score_details(song, copy).gate == "version", name
+    dated = parse_title("Lanterns 2000 (Radio Edit)", dash_suffix=False)
+    assert dated.base == "lanterns"
+    assert dated.versions == {"radio_edit", "ver:2000"}
+    assert parse_title("1999 (Remix)").base == "1999"
+
+
+def test_acts_named_after_the_artist_and_missing_guests() -> None:
+    """ "Echoes of X", "The Tasmanian X Show" are other acts; a loose file billed to the artist
+    alone is not the track whose title features a guest, a file naming the guest is."""
+    song = {"name": "Glasshouse", "artists": [{"name": "Velvet Harbour"}], "duration_ms": 200000}
+    for act in ("Echoes of Velvet Harbour", "The Tasmanian Velvet Harbour Show"):
+        assert score_details(song, slsk(f"@@s\\{act} - Glasshouse.mp3", 200)).gate == "artist"
+    duet = {
+        "name": "Glasshouse (feat. Mira Sol)",
+        "artists": [{"name": "Velvet Harbour"}, {"name": "Mira Sol"}],
+        "duration_ms": 200000,
+    }
+    solo = slsk("@@s\\Velvet Harbour - Glasshouse.mp3", 200)
+    assert score_details(duet, solo).gate == "guest"
+    assert score(duet, slsk("@@s\\Velvet Harbour ft Mira Sol - Glasshouse.mp3", 200)) >= 0.8
+    album = slsk("@@s\\Velvet Harbour - Tides (2020)\\03 - Glasshouse.flac", 200)
+    assert score(duet, album) >= 0.8
+
+
 def test_subtitles_taglines_and_nested_brackets() -> None:
     """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
     version; two different subtitles are two recordings."""

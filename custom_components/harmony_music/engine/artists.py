@@ -92,6 +92,22 @@ def other_act(words: str, primary_words: str) -> bool:
     return bool(_OTHER_ACT.search(words)) and not _OTHER_ACT.search(primary_words)
 
 
+# Words around an act's name by which another act is named after it: "Rumours of Fleetwood Mac",
+# "The Australian Pink Floyd Show", "The Beatles Revival Band".
+_NAMED_AFTER = re.compile(r"\bof$|^(?:show|revival|tribute|legacy)\b")
+
+
+def named_after(primary: str, credit: str) -> bool:
+    """Whether a credit holding the primary artist's name with more words names another act
+    after it: "of" just before the name, or a show, revival or tribute word just after it."""
+    if not primary or primary == credit:
+        return False
+    before, found, after = f" {credit} ".partition(f" {primary} ")
+    if not found:
+        return False
+    return bool(_NAMED_AFTER.search(before.strip()) or _NAMED_AFTER.search(after.strip()))
+
+
 def acronym(words: str) -> str:
     """'electric light orchestra' -> 'elo' (three letters or more, else '')."""
     letters = [w[0] for w in words.split() if w not in _ACRONYM_SKIP]

@@ -10,6 +10,7 @@ from .artists import (
     artist_units,
     contains_phrase,
     guest_units,
+    named_after,
     named_among,
     other_act,
     same_band,
@@ -81,8 +82,10 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
             return 1.0
         if any(contains_phrase(reading.context_tokens, t) for t in track.secondary_tokens):
             return SECONDARY_ARTIST  # the performer in the folder name ("Debussy - Seong-Jin Cho")
-    if same_band(track.primary_words, reading.artist_words) and not other_act(
-        reading.artist_words, track.primary_words
+    if (
+        same_band(track.primary_words, reading.artist_words)
+        and not other_act(reading.artist_words, track.primary_words)
+        and not named_after(track.primary_words, reading.artist_words)
     ):
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
@@ -109,6 +112,19 @@ def extra_guest(track: TrackFeatures, reading: Reading) -> bool:
     if not credited or not credited & track.all_units:
         return False  # not a credit naming the track's artists and more: the artist part decides
     return any(not named_among(name, track.all_units, track.credit_compacts) for name in credited)
+
+
+def missing_guest(track: TrackFeatures, reading: Reading) -> bool:
+    """The track's title features a guest ("Levitating (feat. DaBaby)") and a loose file billed to
+    its artist names no guest at all: the solo version. (In an album folder a file often leaves
+    the guest out; see extra_guest for a file naming a guest the track lacks.)"""
+    if not track.title.featured or reading.album or reading.title.featured:
+        return False
+    guests = guest_units(track.title.featured) - track.primary_units
+    units = reading.artist_units
+    if not guests or not units & track.primary_units or units & guests:
+        return False
+    return not reading.credited
 
 
 def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -> bool:

@@ -17,6 +17,7 @@ from .gates import (
     duration_part,
     edition_shown,
     extra_guest,
+    missing_guest,
     subtitles_conflict,
     title_part,
     versions_compatible,
@@ -73,7 +74,7 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         return MatchDetails(0.0, "title", parts)
     if subtitles_conflict(track, reading):
         return MatchDetails(0.0, "subtitle", parts)
-    if extra_guest(track, reading):
+    if extra_guest(track, reading) or missing_guest(track, reading):
         return MatchDetails(0.0, "guest", parts)
 
     artist = artist_part(track, reading)

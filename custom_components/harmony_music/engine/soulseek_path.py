@@ -21,7 +21,7 @@ from .versions import ParsedTitle, album_versions, classify, parse_title
 
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
 # Version classes a folder's bracketed descriptor passes on to the files in it.
-_FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke"})
+_FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke", "demo", "rerecorded"})
 # A folder that sorts an artist's files by version ("Live", "Demos", "Unplugged").
 _CATEGORY_FOLDER = re.compile(
     r"^(live|demo|acoustic|unplugged)s?(?: (?:recordings|albums|tracks|sessions|versions))?$"
@@ -29,6 +29,10 @@ _CATEGORY_FOLDER = re.compile(
 # A file named by its track number alone: "Track03", "03", "Piste 3".
 _NUMBER_ONLY = re.compile(r"^\s*(?:track|piste|pista|titel|trk)?[\s_.-]*\d{1,3}\s*$", re.I)
 _DISC_DIR = re.compile(r"^(cd|disc|disk)\s*\d+$")
+# A disc or bonus folder of a box set that says what it holds ("CD3 - Live 1977", "Bonus - Demos").
+_DISC_TITLE = re.compile(r"^(?:(?:cd|disc|disk)\s*\d+|bonus(?: disc| cd)?\s*\d*)\s+(.+)$")
+_PLURAL = re.compile(r"\b(\w{3,}?)s\b")
+_DASH_LAST = re.compile("\\s+[-\u2013\u2014]\\s+([^-\u2013\u2014]+)$")
 _YEAR_PREFIX = re.compile(r"^\s*[\(\[]?(19|20)\d{2}[\)\]]?\s*[-.]?\s*")
 _BRACKETED = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
 
@@ -70,6 +74,25 @@ def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def _recording_classes(descriptor: str) -> frozenset[str]:
+    """The version classes of a folded descriptor that name another recording, plurals read as
+    singulars ("Demos & Outtakes"); dated names ("ver:...") are editions, not versions here."""
+    found = (classify(descriptor) or frozenset()) | (
+        classify(_PLURAL.sub(r"\1", descriptor)) or frozenset()
+    )
+    return frozenset(c for c in found if not c.startswith("ver:"))
+
+
+def _disc_versions(parts: Sequence[str]) -> frozenset[str]:
+    """Versions a titled disc or bonus folder gives the files in it."""
+    found: set[str] = set()
+    for part in parts:
+        titled = _DISC_TITLE.match(fold(part))
+        if titled:
+            found |= _recording_classes(titled.group(1))
+    return frozenset(found)
+
+
 def _name_splits(stem: str) -> list[tuple[str, str]]:
     """(artist, title) readings of a file name: 'Artist - Title', 'Title - Artist', scene names,
     and 'Artist - Album - 07 - Title'."""
@@ -102,7 +125,11 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     name = parts[-1] if parts else ""
     # The share's root ("@@name") says nothing about the music in it.
     folders = [
-        p for p in reversed(parts[:-1]) if not p.startswith("@@") and not _DISC_DIR.match(fold(p))
+        p
+        for p in reversed(parts[:-1])
+        if not p.startswith("@@")
+        and not _DISC_DIR.match(fold(p))
+        and not _DISC_TITLE.match(fold(p))
     ][:3]
     stem = _strip_extension(name, text(candidate.get("extension")))
     if " " not in stem:
@@ -119,7 +146,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
             album = album_part
             folder_artist = artist_part
         context.extend(fold(folder.replace("_", " ")).split())
-    album_vers = _folder_versions(folders)
+    album_vers = _folder_versions(folders) | _disc_versions(parts[-4:-1])
     folder_names = frozenset(drop_article(fold(folder)).replace(" ", "") for folder in folders)
     folder_texts = tuple(folders)
 
@@ -128,17 +155,30 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
 
     # Descriptors anywhere in the name ("Hello - Lionel Richie (Karaoke)") hold for every reading.
     stem_versions = parse_title(stem, dash_suffix=False).versions
+    last = _DASH_LAST.search(stem) if stem.count(" - ") >= 2 else None
+    if last:  # "Artist - Title - Rework": a version after the title
+        stem_versions |= _recording_classes(fold(last.group(1)))
     album_base = parse_title(album).base
+    # A single's folder naming its title's version ("Title (2012 Remix) [Single]\01 - Title").
+    single_versions = frozenset(
+        c
+        for descriptor in (_BRACKETED.findall(folders[0]) if folders else ())
+        for c in _recording_classes(fold(descriptor))
+    )
     readings = []
     for artist, title in splits:
         credit = _BRACKETED.sub(" ", artist)
+        parsed = parse_title(title, dash_suffix=False)
+        reading_album_vers = album_vers
+        if single_versions and album_base and parsed.base == album_base:
+            reading_album_vers = album_vers | single_versions
         readings.append(
             Reading(
-                title=_with_versions(parse_title(title, dash_suffix=False), stem_versions),
+                title=_with_versions(parsed, stem_versions),
                 artist_units=artist_units(credit),
                 context_tokens=tuple(context),
                 album=album_base,
-                album_versions=album_vers,
+                album_versions=reading_album_vers,
                 artist_words=drop_article(fold(credit)),
                 artist_non_latin=is_non_latin(credit),
                 folder_names=folder_names,

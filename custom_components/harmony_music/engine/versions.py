@@ -77,14 +77,14 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bradio edit\b|\bradio version\b|\bradio mix\b", "radio_edit"),
         (r"\bextended\b|\b12 inch\b|\b12\b", "extended"),
         (
-            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b"
+            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b|\bvip\b"
             r"|(?<!radio )(?<!extended )(?<!original )\bmix\b",
             "remix",
         ),
         (r"(?<!radio )\bedit\b", "edit"),
         (
             r"\bre ?record(ed|ing)?\b|\btaylor s version\b|\btaylors version\b"
-            r"|\bnew (version|recording)\b",
+            r"|\bnew (version|recording|vocals?)\b",
             "rerecorded",
         ),
         (r"\bvocals? only\b|\bstems?\b|\bisolated\b", "stem"),
@@ -105,7 +105,7 @@ _PLAIN_RECORDING = re.compile(
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _REMIX_WORDS = re.compile(
-    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|official|the|version|feat|ft|featuring"
+    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|vip|official|the|version|feat|ft|featuring"
     r"|radio|edit|extended|club|short|long)\b"
 )
 # "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
@@ -119,6 +119,11 @@ _DATED = re.compile(r"^(?!\d{4}$).*\b(?:19|20)\d{2}\b")
 _REMASTERED = re.compile(_REMASTER_PATTERN)
 # Promotional taglines name no version (versions such as "Official Remix" are classified first).
 _TAGLINE = re.compile(r"\bofficial\b")
+
+
+# A year closing the title before a version ("The Final Countdown 2000 (Radio Edit)"): the year
+# of that remix or edit, not part of the song's name.
+_VERSION_YEAR = re.compile(r"^(.+\S)\s+((?:19|20)\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -210,8 +215,14 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
             aliases.append(folded)
         else:
             versions.update(classes)
+    base = fold(text)
+    if versions:
+        dated = _VERSION_YEAR.match(base)
+        if dated:
+            base = dated.group(1)
+            versions.add(f"ver:{dated.group(2)}")
     return ParsedTitle(
-        fold(text),
+        base,
         frozenset(versions),
         tuple(featured),
         remaster,
