@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
 from .const import DOMAIN
-from .coordinator import HarmonyConfigEntry, WorkerCoordinator
+from .coordinator import HarmonyConfigEntry
 from .workers.state import WorkerState, WorkerStatus
 
 
@@ -34,14 +34,14 @@ class HarmonyEntity(Entity):
         self._attr_device_info = device_info(entry)
 
 
-class HarmonyWorkerEntity[StateT: WorkerState](CoordinatorEntity[WorkerCoordinator[StateT]]):
-    """An entity showing part of a worker's published state."""
+class HarmonyWorkerEntity[StateT: WorkerState](CoordinatorEntity[DataUpdateCoordinator[StateT]]):
+    """An entity showing part of a worker's or coordinator's published state."""
 
     _attr_has_entity_name = True
 
     def __init__(
         self,
-        coordinator: WorkerCoordinator[StateT],
+        coordinator: DataUpdateCoordinator[StateT],
         entry: HarmonyConfigEntry,
         description: EntityDescription,
     ) -> None:

@@ -17,11 +17,11 @@ from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .coordinator import HarmonyConfigEntry, WorkerCoordinator
-from .entity import HarmonyWorkerEntity, device_info
-from .scan import ScanCoordinator, ScanState
+from .coordinator import HarmonyConfigEntry
+from .entity import HarmonyWorkerEntity
+from .scan import ScanState
 from .workers.download import DownloadWorkerState
 from .workers.matching import MatchingState
 from .workers.state import WorkerState, WorkerStatus
@@ -256,7 +256,9 @@ async def async_setup_entry(
     ]
     async_add_entities(sensors)
     scan = runtime.scan
-    async_add_entities(ScanSensor(scan, entry, description) for description in SCAN_SENSORS)
+    async_add_entities(
+        HarmonyWorkerSensor(scan, entry, description) for description in SCAN_SENSORS
+    )
 
 
 class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], SensorEntity):
@@ -266,7 +268,7 @@ class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], Sens
 
     def __init__(
         self,
-        coordinator: WorkerCoordinator[StateT],
+        coordinator: DataUpdateCoordinator[StateT],
         entry: HarmonyConfigEntry,
         description: HarmonySensorEntityDescription[StateT],
     ) -> None:
@@ -282,34 +284,4 @@ class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], Sens
     @property
     def native_value(self) -> StateType | datetime:
         """The worker's current value."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class ScanSensor(CoordinatorEntity[ScanCoordinator], SensorEntity):
-    """A sensor of the Plex scan; unavailable from the third failed scan in a row."""
-
-    _attr_has_entity_name = True
-    entity_description: HarmonySensorEntityDescription[ScanState]
-
-    def __init__(
-        self,
-        coordinator: ScanCoordinator,
-        entry: HarmonyConfigEntry,
-        description: HarmonySensorEntityDescription[ScanState],
-    ) -> None:
-        super().__init__(coordinator)
-        self.entity_description = description
-        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = device_info(entry)
-
-    @property
-    def available(self) -> bool:
-        """The status sensor still says "stopped"; the others follow the coordinator."""
-        if self.coordinator.data.status is WorkerStatus.STOPPED:
-            return self.entity_description.available_when_stopped
-        return super().available
-
-    @property
-    def native_value(self) -> StateType | datetime:
-        """The scan's current value."""
         return self.entity_description.value_fn(self.coordinator.data)
