@@ -456,3 +456,25 @@ async def test_slskd_outage_while_polling_is_waited_out(
     assert job.attempts == 1  # the outage did not cost an attempt
     assert transfers_of(slskd_sim, LULLABY) == 1
     assert worker.coordinator.data.last_error is None
+
+
+async def test_a_file_that_failed_verification_is_never_chosen_again(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """A corrupt FLAC is blocked for good: the track's next search takes another file."""
+    worker = worker_of(entry)
+    slskd_sim.fail_transfers("Lullaby.flac", "corrupt")
+    first = await download_track(hass, entry, LULLABY_TRACK.id)
+    job = await worker.queue.async_wait(first["job_id"], 60)
+    assert job is not None
+    # The corrupt FLAC failed; the job went on to the next ranked file without a new search.
+    rows = await worker.store.downloads.async_for_job(job.id)
+    assert rows[0].state is DownloadState.FAILED
+    assert rows[0].filename == LULLABY
+    assert (rows[0].username, LULLABY) in await worker.store.peers.async_bad_files()
+    assert await worker.store.peers.async_recent_failures(timedelta(hours=1)) == {
+        "lossless_lover": 1
+    }
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert job.result is not None
+    assert job.result["files"][0]["filename"] != LULLABY

@@ -320,3 +320,16 @@ def test_crash_mid_transaction_leaves_consistent_file(tmp_path: Path) -> None:
     conn.close()
     assert counts, "the writer committed nothing before the kill"
     assert all(count == 50 for _, count in counts)
+
+
+async def test_peer_records_and_bad_files(store: Store) -> None:
+    """Failures count until a success; blocked files are remembered; old failures fade."""
+    await store.peers.async_record("flaky", success=False)
+    await store.peers.async_record("flaky", success=False)
+    await store.peers.async_record("good", success=False)
+    await store.peers.async_record("good", success=True)
+    assert await store.peers.async_recent_failures(timedelta(hours=6)) == {"flaky": 2}
+    assert await store.peers.async_recent_failures(timedelta(0)) == {}
+    await store.peers.async_block_file("flaky", "a\\b.flac", "not audio")
+    await store.peers.async_block_file("flaky", "a\\b.flac", "not audio")
+    assert await store.peers.async_bad_files() == {("flaky", "a\\b.flac")}

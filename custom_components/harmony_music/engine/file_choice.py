@@ -6,8 +6,8 @@ Order of the decision (each step only among what the previous one kept):
    meets any bitrate); the same recording found only below the rules is returned apart, so the
    caller can say so instead of downloading it;
 3. ranking: preferred format order, then length agreement, then the peer (a free upload slot,
-   a short queue, a fast upload, few recorded failures). A (peer, file) known to be bad is never
-   offered; a peer that failed twice lately is offered last.
+   a short queue, a fast upload). A (peer, file) known to be bad is never offered, nor are the
+   files of a peer that failed twice lately (the caller decides what "lately" means).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from .audio_formats import LOSSLESS_FORMATS
 from .matching import score
 
-# A peer with this many recent failures goes to the end of the list.
+# A peer with this many recent failures is not offered.
 PEER_FAILURE_LIMIT = 2
 
 
@@ -99,6 +99,8 @@ def choose_files(
         for candidate in files:
             if candidate.get("isLocked") or (peer.username, candidate.get("filename")) in bad_files:
                 continue
+            if failures.get(peer.username, 0) >= PEER_FAILURE_LIMIT:
+                continue
             value = score(track, {**candidate, "kind": "soulseek", "username": peer.username})
             if value < threshold:
                 continue
@@ -126,7 +128,6 @@ def choose_files(
             )
             length_gap = abs(choice.length - expected_s) if choice.length and expected_s else 30.0
             rank = (
-                failures.get(peer.username, 0) >= PEER_FAILURE_LIMIT,
                 order,
                 round(length_gap),
                 not peer.has_free_upload_slot,

@@ -17,6 +17,7 @@ from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .jobs import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobsTable, JobState, JobType
 from .library import LibraryTable, LibraryTrack
 from .matches import Match, MatchesTable, MatchRow
+from .peers import PeersTable
 
 __all__ = [
     "FAILED_STATES",
@@ -50,6 +51,7 @@ class Store:
         self.jobs = JobsTable(self.db)
         self.matches = MatchesTable(self.db)
         self.downloads = DownloadsTable(self.db)
+        self.peers = PeersTable(self.db)
         self.activity = ActivityTable(self.db, retention=activity_retention)
         self.library = LibraryTable(self.db)
 

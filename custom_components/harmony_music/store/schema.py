@@ -134,4 +134,23 @@ MIGRATIONS: list[Migration] = [
     );
     CREATE TABLE library_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # v7: what the download worker learned about peers: successes and failures per peer (a peer
+    # that failed twice lately is not chosen for a while) and files that failed verification
+    # (never chosen again).
+    """
+    CREATE TABLE peer_records (
+        username TEXT PRIMARY KEY,
+        successes INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_failure_at TEXT,
+        last_success_at TEXT
+    );
+    CREATE TABLE bad_files (
+        username TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (username, filename)
+    );
+    """,
 ]

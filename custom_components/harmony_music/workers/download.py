@@ -71,6 +71,8 @@ POLL_OUTAGE_LIMIT = 150
 STAGING = ".harmony_music/staging"
 QUARANTINE = ".harmony_music/quarantine"
 SHUT_DOWN = "Application shut down"
+# A peer that failed twice is not chosen again for this long (new peers appear all the time).
+PEER_MEMORY = timedelta(hours=6)
 # Clocks of Home Assistant and slskd may differ a little.
 ATTACH_CLOCK_SLACK = timedelta(minutes=1)
 
@@ -514,6 +516,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             min_bitrate=int(self._option(OPT_AUTOSYNC_MIN_BITRATE)),
             preferred_formats=tuple(str(f) for f in formats),
         )
+        bad_files = await self.store.peers.async_bad_files()
+        peer_failures = await self.store.peers.async_recent_failures(PEER_MEMORY)
         good, low = await self.hass.async_add_executor_job(
             lambda: choose_files(
                 track,
@@ -526,6 +530,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 ],
                 rules,
                 threshold=self._option(OPT_MATCHING_THRESHOLD),
+                bad_files=bad_files,
+                peer_failures=peer_failures,
             )
         )
         if good:
@@ -673,6 +679,9 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 transfer = await self._async_read(row, transfer)
                 if transfer.is_finished and not transfer.is_succeeded:
                     self._progress.pop(row.id, None)
+                    if SHUT_DOWN not in (transfer.exception or transfer.state):
+                        # slskd restarting is nobody's fault; anything else counts on the peer.
+                        await self.store.peers.async_record(row.username, success=False)
                     self._failed_transfer(row, transfer)
                 continue
             now = loop.time()
@@ -690,6 +699,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 stuck = "no progress"
             if stuck:
                 await self._async_give_up(row, transfer)
+                await self.store.peers.async_record(row.username, success=False)
                 raise RetryableJobError(f"{stuck}: cancelled at slskd")
             self._progress[row.id] = (transfer.average_speed, transfer.percent_complete)
             self._publish_progress()
@@ -760,6 +770,11 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         verified = await self.hass.async_add_executor_job(verify_file, source, row.size, length)
         if not verified.ok:
             await self.hass.async_add_executor_job(self._quarantine, source)
+            # Never this (peer, file) again; the peer's record counts it too.
+            await self.store.peers.async_block_file(
+                row.username, row.filename, verified.reason or "failed verification"
+            )
+            await self.store.peers.async_record(row.username, success=False)
             raise DownloadFailed(f"verification failed: {verified.reason}", DownloadPhase.VERIFY)
         staged = await self.hass.async_add_executor_job(self._stage, source, row)
         row = await self.store.downloads.async_update(
@@ -769,6 +784,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         row = await self.store.downloads.async_update(
             row.id, state=DownloadState.COMPLETED, library_path=str(library_path), error=None
         )
+        await self.store.peers.async_record(row.username, success=True)
         # Only now is the staged copy no longer needed.
         await self.hass.async_add_executor_job(lambda: staged.unlink(missing_ok=True))
         self._refresh_folders.add(str(library_path.parent))
