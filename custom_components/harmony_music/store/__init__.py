@@ -7,7 +7,6 @@ from pathlib import Path
 from .activity import Activity, ActivityTable
 from .database import Database
 from .downloads import (
-    OPEN_DOWNLOAD_STATES,
     Download,
     DownloadPhase,
     DownloadsTable,
@@ -22,7 +21,6 @@ from .peers import PeersTable
 __all__ = [
     "FAILED_STATES",
     "FINAL_STATES",
-    "OPEN_DOWNLOAD_STATES",
     "OPEN_STATES",
     "Activity",
     "Download",

@@ -32,14 +32,6 @@ class DownloadPhase(StrEnum):
     IMPORT = "import"
 
 
-OPEN_DOWNLOAD_STATES: tuple[DownloadState, ...] = (
-    DownloadState.PENDING,
-    DownloadState.ENQUEUED,
-    DownloadState.VERIFYING,
-    DownloadState.IMPORTING,
-)
-
-
 @dataclass(frozen=True)
 class Download:
     """One row of downloads."""
@@ -147,15 +139,4 @@ class DownloadsTable:
                     "SELECT * FROM downloads WHERE job_id = ? ORDER BY id", (job_id,)
                 )
             ]
-        )
-
-    async def async_count(self, *states: DownloadState) -> int:
-        """How many rows are in these states."""
-        marks = ",".join("?" * len(states))
-        return await self._db.async_read(
-            lambda conn: int(
-                conn.execute(
-                    f"SELECT COUNT(*) FROM downloads WHERE state IN ({marks})", states
-                ).fetchone()[0]
-            )
         )
