@@ -8,6 +8,8 @@ import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from ..engine.library_item import library_candidate
+
 _ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 
 
@@ -86,14 +88,7 @@ class PlexTrack:
 
     def as_candidate(self) -> dict[str, Any]:
         """The library candidate shape of the matching engine."""
-        return {
-            "kind": "library",
-            "title": self.title,
-            "artist": self.artist,
-            "album": self.album,
-            "duration_ms": self.duration_ms,
-            "isrc": self.isrc,
-        }
+        return library_candidate(self.title, self.artist, self.album, self.duration_ms, self.isrc)
 
 
 def _int(value: str | None) -> int | None:

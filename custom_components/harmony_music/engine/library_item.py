@@ -12,6 +12,20 @@ from .readings import CandidateFeatures, Reading
 from .versions import album_versions, parse_title
 
 
+def library_candidate(
+    title: str, artist: str, album: str, duration_ms: int | None, isrc: str | None
+) -> dict[str, Any]:
+    """A library item in the shape the matcher reads (the contract's library candidate)."""
+    return {
+        "kind": "library",
+        "title": title,
+        "artist": artist,
+        "album": album,
+        "duration_ms": duration_ms,
+        "isrc": isrc,
+    }
+
+
 def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
     """Features of a library item."""
     album = text(candidate.get("album"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlite3
 from typing import Any
 
+from ..engine.library_item import library_candidate
 from .database import Database
 
 _COLUMNS = "rating_key, title, artist, album, duration_ms, isrc, file_path, added_at, updated_at"
@@ -28,14 +29,7 @@ class LibraryTrack:
 
     def as_candidate(self) -> dict[str, Any]:
         """The library candidate shape of the matching engine."""
-        return {
-            "kind": "library",
-            "title": self.title,
-            "artist": self.artist,
-            "album": self.album,
-            "duration_ms": self.duration_ms,
-            "isrc": self.isrc,
-        }
+        return library_candidate(self.title, self.artist, self.album, self.duration_ms, self.isrc)
 
 
 def _row(track: LibraryTrack) -> tuple[Any, ...]:
