@@ -761,6 +761,16 @@ class SlskdSimulator(LoopbackServer):
     def _peer(self, username: str) -> SoulseekPeer | None:
         return next((p for p in self.peers if p.username == username), None)
 
+    async def _reach_peer(self, username: str) -> SoulseekPeer | None:
+        """The peer once an enqueue request has reached it; None when it is offline."""
+        peer = self._peer(username)
+        delay = self.request_delay + (peer.behaviour.connect_delay if peer else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        if peer is None or not peer.behaviour.online:
+            return None
+        return peer
+
     def _behaviour(self, peer: SoulseekPeer, filename: str) -> PeerBehaviour:
         behaviour = peer.behaviour
         for pattern, changes in self.file_behaviours:
@@ -788,11 +798,8 @@ class SlskdSimulator(LoopbackServer):
             return web.json_response(BUSY, status=429)
         self._enqueues_in_flight += 1
         try:
-            peer = self._peer(username)
-            delay = self.request_delay + (peer.behaviour.connect_delay if peer else 0.0)
-            if delay:
-                await asyncio.sleep(delay)
-            if peer is None or not peer.behaviour.online:
+            peer = await self._reach_peer(username)
+            if peer is None:
                 return web.json_response(f"User {username} appears to be offline", status=500)
             if any(not name for name in names):
                 return web.json_response(
@@ -849,11 +856,8 @@ class SlskdSimulator(LoopbackServer):
             return web.json_response(BUSY, status=429)
         self._enqueues_in_flight += 1
         try:
-            peer = self._peer(username)
-            delay = self.request_delay + (peer.behaviour.connect_delay if peer else 0.0)
-            if delay:
-                await asyncio.sleep(delay)
-            if peer is None or not peer.behaviour.online:
+            peer = await self._reach_peer(username)
+            if peer is None:  # the batches route answers 404 where the other answers 500
                 return web.json_response(f"User {username} appears to be offline", status=404)
             if batch_id in self.batches:
                 return web.json_response(f"A batch with ID {batch_id} already exists", status=409)
