@@ -339,6 +339,7 @@ async def test_options_flow_saves_without_reload(
     assert {str(key) for key in result["data_schema"].schema} == {
         "sync_worker_concurrency",
         "sync_poll_interval",
+        "sync_poll_interval_idle",
         "sync_stuck_queued_seconds",
         "sync_stuck_stalled_seconds",
         "sync_min_free_gb",

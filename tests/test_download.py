@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
+import re
 import time
 from typing import Any
 from unittest.mock import AsyncMock, call, patch
@@ -446,9 +447,7 @@ async def test_slskd_outage_while_polling_is_waited_out(
     slskd_sim.behave("Lullaby", bytes_per_second=2_000_000)
     response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
     await transfer_started(worker, response["job_id"])
-    rule = slskd_sim.faults.add(
-        FaultRule(path=r"/transfers/downloads/[^/]+/[0-9a-f-]+$", method="GET", times=4)
-    )
+    rule = slskd_sim.faults.add(FaultRule(path=r"/transfers/downloads$", method="GET", times=4))
     job = await worker.queue.async_wait(response["job_id"], 60)
     assert job is not None
     assert job.state is JobState.COMPLETED, job.last_error
@@ -478,3 +477,32 @@ async def test_a_file_that_failed_verification_is_never_chosen_again(
     assert job.state is JobState.COMPLETED, job.last_error
     assert job.result is not None
     assert job.result["files"][0]["filename"] != LULLABY
+
+
+async def test_transfers_in_flight_share_one_list_request_per_poll(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Two files downloading at once: slskd is read once per interval, never per transfer."""
+    worker = worker_of(entry)
+    use_somebody = next(
+        f.filename for p in slskd_sim.peers for f in p.files if "Use Somebody.flac" in f.filename
+    )
+    for pattern in ("Lullaby", "Use Somebody"):
+        slskd_sim.behave(pattern, bytes_per_second=1_000_000)
+    slskd_sim.requests.clear()
+    started = time.monotonic()
+    first = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    second = await download(hass, entry, "lossless_lover", [shared(slskd_sim, use_somebody)])
+    for response in (first, second):
+        job = await worker.queue.async_wait(response["job_id"], 60)
+        assert job is not None
+        assert job.state is JobState.COMPLETED, job.last_error
+    elapsed = time.monotonic() - started
+    per_transfer = [r for r in slskd_sim.requests if re.match(r"GET .*/downloads/[^/]+/", r)]
+    listings = [
+        r for r in slskd_sim.requests if re.fullmatch(r"GET /api/v0/transfers/downloads", r)
+    ]
+    assert per_transfer == []
+    # One poll per 0.5 s interval while they ran, plus the attach look-ups (one per file).
+    assert len(listings) <= elapsed / 0.5 + 4, (len(listings), elapsed)
+    assert worker.poller.polls >= 2

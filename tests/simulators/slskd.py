@@ -86,6 +86,7 @@ Over HTTP (the dev CLI): `POST /_sim/advance {"seconds": n}`, `POST /_sim/restar
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 import contextlib
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -287,6 +288,10 @@ class SlskdSimulator(LoopbackServer):
         self.enqueue_ack_timeout = enqueue_ack_timeout
         self.request_delay = request_delay  # wall seconds an enqueue or search POST stays in flight
         self.tick_interval = tick_interval
+        # Wall seconds between recording enqueued files and answering (a crash window for tests).
+        self.enqueue_answer_delay = 0.0
+        # "GET /api/v0/..." for the latest API requests (bounded: the demo runs for days).
+        self.requests: deque[str] = deque(maxlen=100_000)
         self.rng = random.Random(seed)
         self.file_behaviours: list[tuple[re.Pattern[str], dict[str, Any]]] = []
         self.faults = FaultInjector()
@@ -606,6 +611,8 @@ class SlskdSimulator(LoopbackServer):
             and request.headers.get("X-API-Key") != self.api_key
         ):
             return web.Response(status=401)
+        if request.path.startswith("/api/"):
+            self.requests.append(f"{request.method} {request.path}")
         self.tick()
         result: web.StreamResponse = await handler(request)
         return result
@@ -806,6 +813,8 @@ class SlskdSimulator(LoopbackServer):
                     "At least one filename is null or empty (Parameter 'files')", status=500
                 )
             enqueued, failed = self._enqueue_files(peer, body)
+            if self.enqueue_answer_delay:
+                await asyncio.sleep(self.enqueue_answer_delay)
         finally:
             self._enqueues_in_flight -= 1
         if self.legacy_enqueue or not self._at_least("0.24"):
@@ -871,6 +880,8 @@ class SlskdSimulator(LoopbackServer):
                 "options": {"destination": destination},
             }
             enqueued, failed = self._enqueue_files(peer, files, batch_id, destination)
+            if self.enqueue_answer_delay:
+                await asyncio.sleep(self.enqueue_answer_delay)
         finally:
             self._enqueues_in_flight -= 1
         batch = {k: v for k, v in self.batches[batch_id].items() if v is not None}

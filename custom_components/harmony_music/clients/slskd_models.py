@@ -166,6 +166,8 @@ class SlskdTransfer:
     ended_at: datetime | None
     removed: bool
     batch_id: str | None = None  # 0.26 batches
+    # What did not make sense as sent and was corrected (for one log line, not a failure).
+    anomalies: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, data: Any) -> SlskdTransfer | None:
@@ -177,17 +179,32 @@ class SlskdTransfer:
         if transfer_id is None or filename is None:
             return None
         size = as_int(data.get("size")) or 0
-        moved = min(as_int(data.get("bytesTransferred")) or 0, size) if size else 0
+        sent_bytes = as_int(data.get("bytesTransferred")) or 0
+        moved = min(sent_bytes, size) if size else 0
         state = as_text(data.get("state"), 200) or ""
+        flags = parse_state(state)
+        sent_percent = data.get("percentComplete")
+        percent = as_float(sent_percent, high=100.0)
+        anomalies: list[str] = []
+        if isinstance(sent_percent, int | float) and not 0 <= sent_percent <= 100:
+            anomalies.append(f"progress {sent_percent!r} outside 0-100")
+            # The byte counts are the better witness of how far it got.
+            percent = round(100.0 * moved / size, 2) if size else percent
+        if sent_bytes > size > 0:
+            anomalies.append(f"{sent_bytes} bytes transferred of {size}")
+        if _phase(flags) is TransferPhase.UNKNOWN:
+            anomalies.append(f"unknown state {state!r}")
+        elif TransferState.COMPLETED in flags and not flags & set(_OUTCOMES):
+            anomalies.append(f"state {state!r} names no outcome")
         return cls(
             id=transfer_id,
             username=as_text(data.get("username"), 200) or "",
             filename=filename,
             size=size,
             state=state,
-            flags=parse_state(state),
+            flags=flags,
             bytes_transferred=moved,
-            percent_complete=as_float(data.get("percentComplete"), high=100.0),
+            percent_complete=percent,
             average_speed=as_float(data.get("averageSpeed")),
             place_in_queue=as_int(data.get("placeInQueue"), high=1_000_000),
             exception=as_text(data.get("exception")),
@@ -199,6 +216,7 @@ class SlskdTransfer:
             ended_at=as_datetime(data.get("endedAt")),
             removed=data.get("removed") is True,
             batch_id=as_text(data.get("batchId"), 64),
+            anomalies=tuple(anomalies),
         )
 
     @property

@@ -42,6 +42,7 @@ from ..const import (
     OPT_MATCHING_THRESHOLD,
     OPT_SYNC_MIN_FREE_GB,
     OPT_SYNC_POLL_INTERVAL,
+    OPT_SYNC_POLL_INTERVAL_IDLE,
     OPT_SYNC_STUCK_QUEUED,
     OPT_SYNC_STUCK_STALLED,
     OPT_SYNC_WORKER_CONCURRENCY,
@@ -51,6 +52,7 @@ from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
 from ..store import Download, DownloadPhase, DownloadState, Job, JobState, JobType, Store
 from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
 from .state import QueueWorkerState, WorkerStatus
+from .transfers import ATTACH_CLOCK_SLACK, PollResult, TransferPoller, WatchedFile
 
 if TYPE_CHECKING:
     from ..coordinator import HarmonyConfigEntry
@@ -61,7 +63,7 @@ MAX_ENQUEUES_IN_FLIGHT = 2
 FILE_APPEAR_TIMEOUT = 60.0
 # A duration this far from what the peer announced means another file (or a broken one).
 DURATION_TOLERANCE_S = 5.0
-# 0.26 stores a failed attempt as Completed a moment before its own retry: read again first.
+# 0.26 stores a failed attempt as Completed a moment before its own retry: look again first.
 FAILURE_CONFIRM_DELAY = 2.0
 # Plex gets one partial refresh for a burst of imports.
 PLEX_REFRESH_COOLDOWN = 10.0
@@ -73,8 +75,6 @@ QUARANTINE = ".harmony_music/quarantine"
 SHUT_DOWN = "Application shut down"
 # A peer that failed twice is not chosen again for this long (new peers appear all the time).
 PEER_MEMORY = timedelta(hours=6)
-# Clocks of Home Assistant and slskd may differ a little.
-ATTACH_CLOCK_SLACK = timedelta(minutes=1)
 
 FILE_SCHEMA = vol.Schema(
     {
@@ -217,7 +217,13 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         self._user_paused = False
         self._slskd_checked = 0.0
         self._slskd_problem: str | None = None
-        self._poll_warned = False  # one warning per slskd outage, not one per poll
+        # One list request per interval for every transfer in flight.
+        self.poller = TransferPoller(
+            slskd,
+            active_interval=lambda: self._option(OPT_SYNC_POLL_INTERVAL),
+            idle_interval=lambda: self._option(OPT_SYNC_POLL_INTERVAL_IDLE),
+            on_outage=self._poll_outage,
+        )
         self._progress: dict[int, tuple[float, float]] = {}  # download id -> (bytes/s, %)
         self._refresh_folders: set[str] = set()
         self._plex_refresh = Debouncer(
@@ -228,6 +234,22 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             function=self._async_refresh_plex,
         )
         entry.async_on_unload(self._plex_refresh.async_shutdown)
+
+    @callback
+    def async_start(self) -> None:
+        """Run the queue loop and the transfer poll loop as background tasks of the entry."""
+        super().async_start()
+        self.entry.async_create_background_task(
+            self.hass, self.poller.async_run(), f"{DOMAIN} transfer poll"
+        )
+
+    @callback
+    def _poll_outage(self, error: ClientError | None) -> None:
+        """Show on the worker that slskd cannot be polled (and when it can again)."""
+        changed = (error is None) != (self.state.last_error is None)
+        self.state.last_error = f"slskd unreachable: {error}" if error else None
+        if changed:
+            self.publish()
 
     # --- options, read at every cycle ---------------------------------------------------
     def _option(self, key: str) -> float:
@@ -666,76 +688,76 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         return transfer, row
 
     async def _async_watch(self, row: Download, transfer: SlskdTransfer) -> SlskdTransfer:
-        """Poll the transfer until it ends; cancel it when it is stuck."""
+        """Follow the transfer poll by poll until it ends; cancel it when it is stuck."""
         loop = asyncio.get_running_loop()
         queued_since = loop.time()
         last_bytes, last_bytes_at = transfer.bytes_transferred, loop.time()
-        while True:
-            if transfer.is_finished:
-                if transfer.is_succeeded:
-                    self._progress.pop(row.id, None)
-                    return transfer
-                await asyncio.sleep(FAILURE_CONFIRM_DELAY)
+        try:
+            while True:
+                if transfer.is_finished:
+                    if transfer.is_succeeded:
+                        return transfer
+                    await asyncio.sleep(FAILURE_CONFIRM_DELAY)
+                    transfer = await self._async_read(row, transfer)
+                    if transfer.is_finished and not transfer.is_succeeded:
+                        if SHUT_DOWN not in (transfer.exception or transfer.state):
+                            # slskd restarting is nobody's fault; anything else counts on the peer.
+                            await self.store.peers.async_record(row.username, success=False)
+                        self._failed_transfer(row, transfer)
+                    continue
+                now = loop.time()
+                if transfer.phase is not TransferPhase.QUEUED_REMOTELY:
+                    queued_since = now
+                if (
+                    transfer.bytes_transferred != last_bytes
+                    or transfer.phase is not TransferPhase.IN_PROGRESS
+                ):
+                    last_bytes, last_bytes_at = transfer.bytes_transferred, now
+                stuck = None
+                if now - queued_since > self._option(OPT_SYNC_STUCK_QUEUED):
+                    stuck = "stuck in the peer's queue"
+                elif now - last_bytes_at > self._option(OPT_SYNC_STUCK_STALLED):
+                    stuck = "no progress"
+                if stuck:
+                    await self._async_give_up(row, transfer)
+                    await self.store.peers.async_record(row.username, success=False)
+                    raise RetryableJobError(f"{stuck}: cancelled at slskd")
+                self._progress[row.id] = (transfer.average_speed, transfer.percent_complete)
+                self._publish_progress()
+                if abs(transfer.percent_complete - row.progress) >= 1:
+                    row = await self.store.downloads.async_update(
+                        row.id, progress=transfer.percent_complete, bytes=transfer.bytes_transferred
+                    )
                 transfer = await self._async_read(row, transfer)
-                if transfer.is_finished and not transfer.is_succeeded:
-                    self._progress.pop(row.id, None)
-                    if SHUT_DOWN not in (transfer.exception or transfer.state):
-                        # slskd restarting is nobody's fault; anything else counts on the peer.
-                        await self.store.peers.async_record(row.username, success=False)
-                    self._failed_transfer(row, transfer)
-                continue
-            now = loop.time()
-            if transfer.phase is not TransferPhase.QUEUED_REMOTELY:
-                queued_since = now
-            if (
-                transfer.bytes_transferred != last_bytes
-                or transfer.phase is not TransferPhase.IN_PROGRESS
-            ):
-                last_bytes, last_bytes_at = transfer.bytes_transferred, now
-            stuck = None
-            if now - queued_since > self._option(OPT_SYNC_STUCK_QUEUED):
-                stuck = "stuck in the peer's queue"
-            elif now - last_bytes_at > self._option(OPT_SYNC_STUCK_STALLED):
-                stuck = "no progress"
-            if stuck:
-                await self._async_give_up(row, transfer)
-                await self.store.peers.async_record(row.username, success=False)
-                raise RetryableJobError(f"{stuck}: cancelled at slskd")
-            self._progress[row.id] = (transfer.average_speed, transfer.percent_complete)
+        finally:
+            self._progress.pop(row.id, None)
+            self.poller.forget(row.id)
             self._publish_progress()
-            if abs(transfer.percent_complete - row.progress) >= 1:
-                row = await self.store.downloads.async_update(
-                    row.id, progress=transfer.percent_complete, bytes=transfer.bytes_transferred
-                )
-            await asyncio.sleep(self._option(OPT_SYNC_POLL_INTERVAL))
-            transfer = await self._async_read(row, transfer)
 
     async def _async_read(self, row: Download, transfer: SlskdTransfer) -> SlskdTransfer:
-        """The transfer's state now; an outage is waited out (the transfer goes on at slskd)."""
+        """The transfer at the next poll; an outage is waited out (the transfer goes on at slskd)."""
+        watched = WatchedFile(row.id, row.username, row.filename, transfer.id, row.created_at)
         failures = 0
         while True:
-            try:
-                fresh = await self.slskd.async_get_download(row.username, transfer.id)
-            except ClientError as err:
+            result: PollResult = await self.poller.async_next(watched)
+            if result.error is not None:
                 failures += 1
-                if failures == 1 and not self._poll_warned:
-                    self._poll_warned = True
-                    LOGGER.warning("slskd unreachable while downloading, waiting: %s", err)
-                self.state.last_error = f"slskd unreachable: {err}"
-                self.publish(force=False)
                 if failures >= POLL_OUTAGE_LIMIT:
-                    raise RetryableJobError(f"slskd unreachable while downloading: {err}") from err
-                await asyncio.sleep(self._option(OPT_SYNC_POLL_INTERVAL))
+                    raise RetryableJobError(
+                        f"slskd unreachable while downloading: {result.error}"
+                    ) from result.error
                 continue
-            if self._poll_warned:
-                self._poll_warned = False
-                LOGGER.info("slskd reachable again")
-                self.state.last_error = None
-                self.publish()
-            return fresh
+            if result.transfer is None:
+                # Removed at slskd by someone else: the next attempt asks for the file afresh.
+                await self.store.downloads.async_update(
+                    row.id, transfer_id=None, state=DownloadState.PENDING
+                )
+                raise RetryableJobError("the transfer disappeared from slskd")
+            if result.transfer.id != transfer.id:
+                await self.store.downloads.async_update(row.id, transfer_id=result.transfer.id)
+            return result.transfer
 
     async def _async_give_up(self, row: Download, transfer: SlskdTransfer) -> None:
-        self._progress.pop(row.id, None)
         try:
             await self.slskd.async_cancel_download(row.username, transfer.id, remove=True)
         except ClientError as err:
