@@ -101,9 +101,11 @@ def offline_services(request: pytest.FixtureRequest) -> Generator[None]:
         return
     from custom_components.harmony_music.clients.errors import CannotConnectError
 
-    with patch(
-        "custom_components.harmony_music.clients.slskd.SlskdClient.async_get_application",
-        side_effect=CannotConnectError("slskd is not running in this test"),
+    offline = CannotConnectError("slskd is not running in this test")
+    client = "custom_components.harmony_music.clients.slskd.SlskdClient"
+    with (
+        patch(f"{client}.async_get_application", side_effect=offline),
+        patch(f"{client}.async_list_downloads", side_effect=offline),
     ):
         yield
 

@@ -23,6 +23,7 @@ from custom_components.harmony_music.clients.errors import (
 )
 from custom_components.harmony_music.clients.plex_models import PlexSection
 from custom_components.harmony_music.clients.spotify import SpotifyUser
+from custom_components.harmony_music.clients.spotify_models import SpotifyPlaylist
 from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
 
 FLOW = "custom_components.harmony_music.config_flow"
@@ -334,7 +335,14 @@ async def test_options_flow_saves_without_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The form offers only options running code reads; saving keeps the entry loaded."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    playlist = SpotifyPlaylist(
+        "37i9dQZF1DXcBWIGoYBM5M", "Road trip", "me", "Me", "s1", 40, False, True
+    )
+    with patch(
+        "custom_components.harmony_music.clients.spotify.SpotifyClient.async_playlists",
+        return_value=[playlist],
+    ):
+        result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert {str(key) for key in result["data_schema"].schema} == {
         "sync_worker_concurrency",
@@ -349,7 +357,15 @@ async def test_options_flow_saves_without_reload(
         "autosync_preferred_formats",
         "scan_worker_interval_seconds",
         "scan_worker_incremental",
+        "autosync_time",
+        "skip_threshold",
+        "autosync_skip_cooldown_days",
+        "autosync_playlists",
+        "autosync_favourite_playlists",
     }
+    # The playlist pickers offer the account's playlists by name.
+    picker = next(v for k, v in result["data_schema"].schema.items() if k == "autosync_playlists")
+    assert picker.config["options"] == [{"value": playlist.id, "label": "Road trip"}]
     # The number selector hands over floats, as the frontend does.
     new = {
         **{key: DEFAULT_OPTIONS[key] for key in result["data_schema"].schema},
@@ -358,6 +374,9 @@ async def test_options_flow_saves_without_reload(
         "sync_worker_concurrency": 3.0,
         "scan_worker_interval_seconds": 600.0,
         "scan_worker_incremental": False,
+        "autosync_time": "05:30:00",
+        "skip_threshold": 5.0,
+        "autosync_playlists": [playlist.id],
     }
     with patch.object(hass.config_entries, "async_reload") as reload:
         result = await hass.config_entries.options.async_configure(result["flow_id"], new)
@@ -370,5 +389,10 @@ async def test_options_flow_saves_without_reload(
     assert init_integration.runtime_data.matching.claim_limit == 10
     assert init_integration.runtime_data.matching.threshold == 0.9
     assert init_integration.runtime_data.download.concurrency in (0, 3)  # 0 while paused
-    # Options the form does not show keep their stored values.
-    assert init_integration.options["autosync_time"] == DEFAULT_OPTIONS["autosync_time"]
+    assert init_integration.options["skip_threshold"] == 5
+    assert init_integration.options["autosync_playlists"] == [playlist.id]
+    # The auto-sync reads its time at every tick: the next run moved without a reload.
+    autosync = init_integration.runtime_data.autosync
+    assert autosync._next_run().strftime("%H:%M") == "05:30"
+    # Options left as they were keep their stored values.
+    assert init_integration.options["sync_poll_interval"] == DEFAULT_OPTIONS["sync_poll_interval"]

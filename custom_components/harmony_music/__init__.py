@@ -21,6 +21,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .autosync import AutoSyncCoordinator
 from .clients.beets import BeetsClient
 from .clients.plex import PlexClient
 from .clients.slskd import SlskdClient
@@ -125,6 +126,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         download := DownloadWorker(hass, entry, store, slskd, beets, plex, spotify),
     )
     scan = ScanCoordinator(hass, entry, store, plex)
+    autosync = AutoSyncCoordinator(hass, entry, store, spotify, scan, download)
     entry.runtime_data = HarmonyData(
         store=store,
         spotify=spotify,
@@ -134,10 +136,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         matching=matching,
         download=download,
         scan=scan,
+        autosync=autosync,
     )
     try:
         for worker in workers:
             await worker.async_prepare()
+        await autosync.async_start()
     except StoreError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,

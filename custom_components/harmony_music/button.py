@@ -1,4 +1,4 @@
-"""Buttons: scan the Plex library now."""
+"""Buttons: scan the Plex library now, run auto-sync now."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .autosync import AutoSyncCoordinator
 from .coordinator import HarmonyConfigEntry
 from .entity import device_info
 from .scan import ScanCoordinator
@@ -15,6 +16,7 @@ from .scan import ScanCoordinator
 PARALLEL_UPDATES = 1
 
 SCAN_LIBRARY = ButtonEntityDescription(key="scan_library", translation_key="scan_library")
+RUN_AUTOSYNC = ButtonEntityDescription(key="run_autosync", translation_key="run_autosync")
 
 
 async def async_setup_entry(
@@ -22,8 +24,13 @@ async def async_setup_entry(
     entry: HarmonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the scan button."""
-    async_add_entities([ScanLibraryButton(entry.runtime_data.scan, entry)])
+    """Add the scan and auto-sync buttons."""
+    async_add_entities(
+        [
+            ScanLibraryButton(entry.runtime_data.scan, entry),
+            RunAutoSyncButton(entry.runtime_data.autosync, entry),
+        ]
+    )
 
 
 class ScanLibraryButton(CoordinatorEntity[ScanCoordinator], ButtonEntity):
@@ -45,3 +52,19 @@ class ScanLibraryButton(CoordinatorEntity[ScanCoordinator], ButtonEntity):
     async def async_press(self) -> None:
         """Scan now; raises a translated error when one runs or the scan fails."""
         await self.coordinator.async_scan_now()
+
+
+class RunAutoSyncButton(CoordinatorEntity[AutoSyncCoordinator], ButtonEntity):
+    """Starts an auto-sync run now (a running one is not started twice)."""
+
+    _attr_has_entity_name = True
+    entity_description = RUN_AUTOSYNC
+
+    def __init__(self, coordinator: AutoSyncCoordinator, entry: HarmonyConfigEntry) -> None:
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{entry.entry_id}_{RUN_AUTOSYNC.key}"
+        self._attr_device_info = device_info(entry)
+
+    async def async_press(self) -> None:
+        """Start a run; raises a translated error while one runs."""
+        await self.coordinator.async_run_now()

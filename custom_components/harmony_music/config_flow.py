@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -28,11 +29,18 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
+    TimeSelector,
 )
 import voluptuous as vol
 
 from .clients.beets import BeetsClient
-from .clients.errors import BeetsError, BeetsPathError, CannotConnectError, InvalidAuthError
+from .clients.errors import (
+    BeetsError,
+    BeetsPathError,
+    CannotConnectError,
+    ClientError,
+    InvalidAuthError,
+)
 from .clients.plex import PlexClient
 from .clients.slskd import SlskdClient
 from .clients.spotify import SpotifyClient
@@ -51,12 +59,17 @@ from .const import (
     DEFAULT_OPTIONS,
     DOMAIN,
     LOGGER,
+    OPT_AUTOSYNC_COOLDOWN_DAYS,
+    OPT_AUTOSYNC_FAVOURITES,
     OPT_AUTOSYNC_FORMATS,
     OPT_AUTOSYNC_MIN_BITRATE,
+    OPT_AUTOSYNC_PLAYLISTS,
+    OPT_AUTOSYNC_TIME,
     OPT_MATCHING_BATCH_SIZE,
     OPT_MATCHING_THRESHOLD,
     OPT_SCAN_INCREMENTAL,
     OPT_SCAN_INTERVAL,
+    OPT_SKIP_THRESHOLD,
     OPT_SYNC_MIN_FREE_GB,
     OPT_SYNC_POLL_INTERVAL,
     OPT_SYNC_POLL_INTERVAL_IDLE,
@@ -395,13 +408,26 @@ FORM_OPTIONS: tuple[str, ...] = (
     OPT_AUTOSYNC_FORMATS,
     OPT_SCAN_INTERVAL,
     OPT_SCAN_INCREMENTAL,
+    OPT_AUTOSYNC_TIME,
+    OPT_SKIP_THRESHOLD,
+    OPT_AUTOSYNC_COOLDOWN_DAYS,
+    OPT_AUTOSYNC_PLAYLISTS,
+    OPT_AUTOSYNC_FAVOURITES,
 )
+PLAYLIST_OPTIONS: frozenset[str] = frozenset({OPT_AUTOSYNC_PLAYLISTS, OPT_AUTOSYNC_FAVOURITES})
 # Options shown as a switch rather than a number.
 BOOLEAN_OPTIONS: frozenset[str] = frozenset({OPT_SCAN_INCREMENTAL})
 
 
-def _selector(key: str) -> Any:
+def _selector(key: str, playlists: list[SelectOptionDict] | None = None) -> Any:
     """The form field of an option."""
+    if key in PLAYLIST_OPTIONS:
+        # Spotify's playlists by name; ids typed by hand still work when Spotify is away.
+        return SelectSelector(
+            SelectSelectorConfig(options=playlists or [], multiple=True, custom_value=True)
+        )
+    if key == OPT_AUTOSYNC_TIME:
+        return TimeSelector()
     if key == OPT_AUTOSYNC_FORMATS:
         return SelectSelector(
             SelectSelectorConfig(
@@ -423,6 +449,18 @@ def _typed(key: str, value: Any) -> Any:
 class HarmonyMusicOptionsFlow(OptionsFlow):
     """Tuning; workers read the options each cycle, so saving needs no reload."""
 
+    async def _async_playlists(self) -> list[SelectOptionDict]:
+        """The account's playlists for the pickers (none when Spotify cannot be reached)."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return []
+        try:
+            playlists = await entry.runtime_data.spotify.async_playlists()
+        except ClientError as err:
+            LOGGER.debug("Playlists for the options form unavailable: %s", err)
+            return []
+        return [SelectOptionDict(value=p.id, label=p.name or p.id) for p in playlists]
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The settings of the running workers on one form."""
         if user_input is not None:
@@ -430,7 +468,9 @@ class HarmonyMusicOptionsFlow(OptionsFlow):
             options.update({key: _typed(key, value) for key, value in user_input.items()})
             return self.async_create_entry(data=options)
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
+        playlists = await self._async_playlists()
         fields: dict[vol.Marker, Any] = {
-            vol.Required(key, default=current[key]): _selector(key) for key in FORM_OPTIONS
+            vol.Required(key, default=current[key]): _selector(key, playlists)
+            for key in FORM_OPTIONS
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))

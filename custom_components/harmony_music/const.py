@@ -46,6 +46,9 @@ OPT_AUTOSYNC_TIME: Final = "autosync_time"
 OPT_AUTOSYNC_MIN_BITRATE: Final = "autosync_min_bitrate"
 OPT_AUTOSYNC_FORMATS: Final = "autosync_preferred_formats"
 OPT_SKIP_THRESHOLD: Final = "skip_threshold"
+OPT_AUTOSYNC_COOLDOWN_DAYS: Final = "autosync_skip_cooldown_days"
+OPT_AUTOSYNC_PLAYLISTS: Final = "autosync_playlists"
+OPT_AUTOSYNC_FAVOURITES: Final = "autosync_favourite_playlists"
 
 AUDIO_FORMATS: Final = list(ENGINE_AUDIO_FORMATS)  # the engine spells audio formats once
 
@@ -68,6 +71,9 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     OPT_AUTOSYNC_MIN_BITRATE: 256,
     OPT_AUTOSYNC_FORMATS: ["flac", "mp3"],
     OPT_SKIP_THRESHOLD: 3,
+    OPT_AUTOSYNC_COOLDOWN_DAYS: 30,
+    OPT_AUTOSYNC_PLAYLISTS: [],  # none chosen: every owned and followed playlist
+    OPT_AUTOSYNC_FAVOURITES: [],
 }
 
 # Ranges of the numeric options: (min, max, step).
@@ -83,6 +89,7 @@ OPTION_RANGES: Final[dict[str, tuple[float, float, float]]] = {
     OPT_SCAN_INTERVAL: (60, 86400, 60),
     OPT_AUTOSYNC_MIN_BITRATE: (64, 1411, 1),
     OPT_SKIP_THRESHOLD: (1, 20, 1),
+    OPT_AUTOSYNC_COOLDOWN_DAYS: (1, 365, 1),
 }
 
 DB_FILENAME: Final = "harmony_music.db"

@@ -14,6 +14,7 @@ from .store import JobType, Store
 from .workers.state import WorkerState
 
 if TYPE_CHECKING:
+    from .autosync import AutoSyncCoordinator
     from .clients.beets import BeetsClient
     from .clients.plex import PlexClient
     from .clients.slskd import SlskdClient
@@ -36,6 +37,7 @@ class HarmonyData:
     matching: MatchingWorker
     download: DownloadWorker
     scan: ScanCoordinator
+    autosync: AutoSyncCoordinator
 
     def worker_for(self, job_type: JobType) -> QueueWorker[Any] | None:
         """The worker that processes jobs of a type (None: no worker runs that type yet)."""

@@ -19,6 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from .autosync import AutoSyncPhase, AutoSyncState, RunCounts, RunStatus
 from .coordinator import HarmonyConfigEntry
 from .entity import HarmonyWorkerEntity
 from .scan import ScanState
@@ -239,6 +240,89 @@ DOWNLOAD_SENSORS: tuple[HarmonySensorEntityDescription[DownloadWorkerState], ...
 )
 
 
+def run_counts(state: AutoSyncState) -> RunCounts:
+    """The running run's counts, else the last run's."""
+    if state.run_id is not None:
+        return state.counts
+    return state.last_counts or RunCounts()
+
+
+def _count_sensor(
+    key: str, value: Callable[[RunCounts], int], *, enabled: bool = True
+) -> HarmonySensorEntityDescription[AutoSyncState]:
+    return HarmonySensorEntityDescription[AutoSyncState](
+        key=f"autosync_{key}",
+        translation_key=f"autosync_{key}",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=enabled,
+        value_fn=lambda state: value(run_counts(state)),
+    )
+
+
+AUTOSYNC_SENSORS: tuple[HarmonySensorEntityDescription[AutoSyncState], ...] = (
+    *status_sensors("autosync"),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_phase",
+        translation_key="autosync_phase",
+        device_class=SensorDeviceClass.ENUM,
+        options=[phase.value for phase in AutoSyncPhase],
+        value_fn=lambda state: state.phase.value if state.phase else None,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_last_status",
+        translation_key="autosync_last_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in RunStatus],
+        value_fn=lambda state: state.last_status.value if state.last_status else None,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_last_run",
+        translation_key="autosync_last_run",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.last_finished_at,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_next_run",
+        translation_key="autosync_next_run",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.next_run,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_last_duration",
+        translation_key="autosync_last_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.last_duration_s,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_searches_remaining",
+        translation_key="autosync_searches_remaining",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda state: state.searches_remaining,
+    ),
+    HarmonySensorEntityDescription[AutoSyncState](
+        key="autosync_eta",
+        translation_key="autosync_eta",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=lambda state: state.eta_seconds,
+    ),
+    _count_sensor("wanted", lambda c: c.wanted),
+    _count_sensor("queued", lambda c: c.queued),
+    _count_sensor("imported", lambda c: c.imported),
+    _count_sensor("skipped", lambda c: c.skipped),
+    _count_sensor("low_quality", lambda c: c.low_quality),
+    _count_sensor("not_found", lambda c: c.not_found),
+    _count_sensor("already_owned", lambda c: c.already_owned),
+    _count_sensor("searches", lambda c: c.searches, enabled=False),
+    _count_sensor("download_failed", lambda c: c.download_failed, enabled=False),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HarmonyConfigEntry,
@@ -258,6 +342,10 @@ async def async_setup_entry(
     scan = runtime.scan
     async_add_entities(
         HarmonyWorkerSensor(scan, entry, description) for description in SCAN_SENSORS
+    )
+    async_add_entities(
+        HarmonyWorkerSensor(runtime.autosync, entry, description)
+        for description in AUTOSYNC_SENSORS
     )
 
 

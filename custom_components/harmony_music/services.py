@@ -20,7 +20,7 @@ import voluptuous as vol
 from .activity import ActivityType
 from .const import DOMAIN
 from .coordinator import HarmonyConfigEntry
-from .store import Job, JobState, JobType, StoreError
+from .store import ArtistPreference, Job, JobState, JobType, StoreError
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SPOTIFY_TRACK = "spotify_track"
@@ -42,6 +42,13 @@ SERVICE_RETRY_JOB = "retry_job"
 SERVICE_CANCEL_JOB = "cancel_job"
 SERVICE_SCAN_LIBRARY = "scan_library"
 ATTR_PATH = "path"
+SERVICE_RUN_AUTOSYNC = "run_autosync"
+SERVICE_RESET_SKIPPED = "reset_skipped"
+SERVICE_SET_ARTIST_PREFERENCE = "set_artist_preference"
+SERVICE_LIST_ARTIST_PREFERENCES = "list_artist_preferences"
+ATTR_ARTIST = "artist"
+ATTR_PREFERENCE = "preference"
+PREFERENCE_CLEAR = "clear"
 
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
@@ -122,6 +129,19 @@ LIST_ACTIVITY_SCHEMA = vol.Schema(
     }
 )
 JOB_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_JOB_ID): vol.Coerce(int)})
+RESET_SKIPPED_SCHEMA = vol.Schema(
+    # Without a track every skip record is cleared.
+    {**ENTRY_SCHEMA, vol.Optional(ATTR_SPOTIFY_TRACK): vol.All(cv.string, spotify_track_id)}
+)
+ARTIST_PREFERENCE_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Required(ATTR_ARTIST): vol.All(cv.string, vol.Strip, vol.Length(min=1, max=200)),
+        vol.Required(ATTR_PREFERENCE): vol.In(
+            [*(p.value for p in ArtistPreference), PREFERENCE_CLEAR]
+        ),
+    }
+)
 SCAN_SCHEMA = vol.Schema(
     # A blank path would name no folder (the client refuses it).
     {**ENTRY_SCHEMA, vol.Optional(ATTR_PATH): vol.All(cv.string, vol.Strip, vol.Length(min=1))}
@@ -302,9 +322,79 @@ async def _async_scan_library(call: ServiceCall) -> ServiceResponse:
     }
 
 
+async def _async_run_autosync(call: ServiceCall) -> ServiceResponse:
+    # A run in progress raises a translated ServiceValidationError (autosync_running).
+    entry = _loaded_entry(call.hass, call)
+    run_id = await entry.runtime_data.autosync.async_run_now()
+    return {"run_id": run_id}
+
+
+async def _async_reset_skipped(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    track = call.data.get(ATTR_SPOTIFY_TRACK)
+    try:
+        cleared = await entry.runtime_data.store.autosync.async_clear_skip(track)
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {"cleared": cleared}
+
+
+async def _async_set_artist_preference(call: ServiceCall) -> None:
+    entry = _loaded_entry(call.hass, call)
+    value = call.data[ATTR_PREFERENCE]
+    preference = None if value == PREFERENCE_CLEAR else ArtistPreference(value)
+    try:
+        await entry.runtime_data.store.autosync.async_set_artist_preference(
+            call.data[ATTR_ARTIST], preference
+        )
+    except StoreError as err:
+        raise _database_error(err) from err
+
+
+async def _async_list_artist_preferences(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    try:
+        preferences = await entry.runtime_data.store.autosync.async_artist_preferences()
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {
+        "artists": [
+            {"artist": artist, "preference": preference.value}
+            for artist, preference in preferences.values()
+        ]
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RUN_AUTOSYNC,
+        _async_run_autosync,
+        schema=vol.Schema(ENTRY_SCHEMA),
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RESET_SKIPPED,
+        _async_reset_skipped,
+        schema=RESET_SKIPPED_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_ARTIST_PREFERENCE,
+        _async_set_artist_preference,
+        schema=ARTIST_PREFERENCE_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_ARTIST_PREFERENCES,
+        _async_list_artist_preferences,
+        schema=vol.Schema(ENTRY_SCHEMA),
+        supports_response=SupportsResponse.ONLY,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_MATCH,

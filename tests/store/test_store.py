@@ -222,8 +222,13 @@ async def test_v4_migration_drops_duplicate_matches_and_unused_tables(tmp_path: 
             "SELECT name FROM sqlite_master WHERE type='table'"
         )
     }
-    assert not tables & {"auto_sync_skipped_tracks", "artist_preferences"}
-    # downloads came back (v5) in the download worker's shape.
+    assert {"auto_sync_skipped_tracks", "artist_preferences", "autosync_runs"} <= tables
+    # downloads came back (v5) in the download worker's shape, the auto-sync tables (v8) in theirs.
+    skip_columns = {
+        row[1]
+        for row in sqlite3.connect(path).execute("PRAGMA table_info(auto_sync_skipped_tracks)")
+    }
+    assert {"failures", "next_attempt_at"} <= skip_columns
     columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(downloads)")}
     assert {"transfer_id", "library_path", "phase"} <= columns
 

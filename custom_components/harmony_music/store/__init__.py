@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .activity import Activity, ActivityTable
+from .autosync import ArtistPreference, AutoSyncTable, KnownPlaylist, SkippedTrack
 from .database import Database
 from .downloads import (
     Download,
@@ -23,15 +24,19 @@ __all__ = [
     "FINAL_STATES",
     "OPEN_STATES",
     "Activity",
+    "ArtistPreference",
+    "AutoSyncTable",
     "Download",
     "DownloadPhase",
     "DownloadState",
     "Job",
     "JobState",
     "JobType",
+    "KnownPlaylist",
     "LibraryTrack",
     "Match",
     "MatchRow",
+    "SkippedTrack",
     "Store",
     "StoreCorruptError",
     "StoreError",
@@ -52,6 +57,7 @@ class Store:
         self.peers = PeersTable(self.db)
         self.activity = ActivityTable(self.db, retention=activity_retention)
         self.library = LibraryTable(self.db)
+        self.autosync = AutoSyncTable(self.db)
 
     @property
     def path(self) -> Path:

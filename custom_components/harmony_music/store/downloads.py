@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -129,6 +130,20 @@ class DownloadsTable:
             return _get(conn, download_id)
 
         return await self._db.async_write(run)
+
+    async def async_all_transferred(self, job_ids: Sequence[int]) -> bool:
+        """Whether every file of these jobs left slskd (verifying, importing or done)."""
+        if not job_ids:
+            return True
+        marks = ",".join("?" * len(job_ids))
+        waiting = (DownloadState.PENDING.value, DownloadState.ENQUEUED.value)
+        return await self._db.async_read(
+            lambda conn: conn.execute(
+                f"SELECT COUNT(*) FROM downloads WHERE job_id IN ({marks}) AND state IN (?, ?)",
+                [*job_ids, *waiting],
+            ).fetchone()[0]
+            == 0
+        )
 
     async def async_for_job(self, job_id: int) -> list[Download]:
         """A job's files, in the order they were added."""

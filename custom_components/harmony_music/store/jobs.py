@@ -313,6 +313,24 @@ class JobsTable:
             )
         )
 
+    async def async_dedupe_keys(
+        self, job_type: JobType, states: Sequence[JobState], prefix: str
+    ) -> set[str]:
+        """The dedupe keys starting with ``prefix`` of jobs in these states."""
+        where, params = _filter(job_type, states)
+        return await self._db.async_read(
+            lambda conn: {
+                row[0]
+                for row in conn.execute(
+                    f"SELECT dedupe_key FROM worker_jobs{where} AND dedupe_key LIKE ? ESCAPE '!'",
+                    [
+                        *params,
+                        prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%",
+                    ],
+                )
+            }
+        )
+
     async def async_counts(self, job_type: JobType) -> dict[JobState, int]:
         """Jobs of one type per state (every state present, 0 where none), in one query."""
 

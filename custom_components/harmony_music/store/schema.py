@@ -153,4 +153,36 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (username, filename)
     );
     """,
+    # v8: auto-sync. Each playlist's last snapshot id and tracks (an unchanged playlist is not
+    # read again), the tracks whose search failed (with when to try again), the user's artist
+    # preferences, and one row per run with its summary.
+    """
+    CREATE TABLE autosync_playlists (
+        playlist_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        tracks TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE auto_sync_skipped_tracks (
+        spotify_track_id TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_attempt_at TEXT NOT NULL,
+        next_attempt_at TEXT
+    );
+    CREATE TABLE artist_preferences (
+        artist_key TEXT PRIMARY KEY,
+        artist TEXT NOT NULL,
+        preference TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE autosync_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
 ]

@@ -8,13 +8,12 @@ file twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 import hashlib
 import json
 from pathlib import Path
-import re
 import shutil
 import time
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,9 @@ import voluptuous as vol
 
 from ..activity import ActivityType
 from ..clients.beets import BeetsClient
-from ..clients.errors import BeetsError, ClientError, NotFoundError, NotLoggedInError
+from ..clients.errors import BeetsError, ClientError, NotFoundError
 from ..clients.plex import PlexClient
-from ..clients.slskd import SearchBudget, SlskdClient, SlskdTransfer
+from ..clients.slskd import SearchBudget, SlskdClient, SlskdSearchResponse, SlskdTransfer
 from ..clients.slskd_models import TransferOutcome, TransferPhase
 from ..clients.spotify import SpotifyClient
 from ..const import (
@@ -49,6 +48,7 @@ from ..const import (
 )
 from ..engine.file_choice import FileChoice, Peer, QualityRules, choose_files
 from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
+from ..engine.search_ladder import first_artist, ladder, path_names_artist
 from ..store import Download, DownloadPhase, DownloadState, Job, JobState, JobType, Store
 from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
 from .state import QueueWorkerState, WorkerStatus
@@ -107,15 +107,6 @@ TRACK_PAYLOAD = vol.Schema(
     },
     extra=vol.ALLOW_EXTRA,
 )
-_BRACKETS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]|\s+-\s+.*$")
-
-
-def search_text(track: dict[str, Any]) -> str:
-    """What to ask Soulseek for: the first artist and the title without "(feat. …)" or "- Remastered"."""
-    artists = track.get("artists") or [{}]
-    artist = str(artists[0].get("name") or "")
-    title = _BRACKETS.sub("", str(track.get("name") or "")).strip() or str(track.get("name") or "")
-    return f"{artist} {title}".strip()
 
 
 def track_dedupe_key(track_id: str) -> str:
@@ -146,6 +137,16 @@ class DownloadWorkerState(QueueWorkerState):
     throughput: float = 0.0  # bytes per second over the transfers in progress
     paused: bool = False
     pause_reason: str | None = None
+
+
+@dataclass
+class SearchOutcome:
+    """What the query ladder found for one track."""
+
+    good: list[FileChoice] = field(default_factory=list)
+    low: list[FileChoice] = field(default_factory=list)  # the recording, below the rules
+    queries: list[str] = field(default_factory=list)
+    responses: Sequence[SlskdSearchResponse] = ()  # of the last query
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         self.beets = beets
         self.plex = plex
         self.spotify = spotify
-        # One search at a time, at most 34 per 220 s (Soulseek bans faster clients for 30 min).
-        self._search_budget = SearchBudget()
+        # One whole search at a time; the client's budget spaces the POSTs (34 per 220 s).
+        self._search_lock = asyncio.Lock()
         self._enqueue_slots = asyncio.Semaphore(MAX_ENQUEUES_IN_FLIGHT)
         self._user_paused = False
         self._slskd_checked = 0.0
@@ -371,10 +372,20 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             priority=priority,
         )
 
-    async def async_submit_track(self, track_id: str, *, priority: int = 0) -> tuple[Job, bool]:
-        """Queue a job that searches Soulseek for a Spotify track and downloads the best file."""
+    async def async_submit_track(
+        self,
+        track_id: str,
+        *,
+        priority: int = 0,
+        candidates: Sequence[FileChoice] | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> tuple[Job, bool]:
+        """Queue a job for a Spotify track: it searches Soulseek unless the files are given."""
+        payload: dict[str, Any] = {"spotify_track": track_id, **(origin or {})}
+        if candidates is not None:
+            payload["candidates"] = [vars(choice) for choice in candidates]
         return await self.async_submit(
-            {"spotify_track": track_id}, dedupe_key=track_dedupe_key(track_id), priority=priority
+            payload, dedupe_key=track_dedupe_key(track_id), priority=priority
         )
 
     async def async_cancel_job(self, job_id: int) -> bool:
@@ -522,60 +533,120 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             raise PermanentJobError("no such Spotify track") from None
         except ClientError as err:
             raise RetryableJobError(f"Spotify unreachable: {err}") from err
-        text = search_text(track)
-        async with self._search_budget.lock:
-            await self._search_budget.async_acquire()
-            try:
-                responses = await self.slskd.async_search(text)
-            except NotLoggedInError as err:
-                raise RetryableJobError(str(err)) from err
-            except ClientError as err:
-                raise RetryableJobError(f"slskd search failed: {err}") from err
-        formats = self.entry.options.get(
-            OPT_AUTOSYNC_FORMATS, DEFAULT_OPTIONS[OPT_AUTOSYNC_FORMATS]
-        )
-        rules = QualityRules(
-            min_bitrate=int(self._option(OPT_AUTOSYNC_MIN_BITRATE)),
-            preferred_formats=tuple(str(f) for f in formats),
-        )
-        bad_files = await self.store.peers.async_bad_files()
-        peer_failures = await self.store.peers.async_recent_failures(PEER_MEMORY)
-        good, low = await self.hass.async_add_executor_job(
-            lambda: choose_files(
-                track,
-                [
-                    (
-                        Peer(r.username, r.has_free_upload_slot, r.queue_length, r.upload_speed),
-                        [f.as_candidate(r.username) for f in r.files],
-                    )
-                    for r in responses
-                ],
-                rules,
-                threshold=self._option(OPT_MATCHING_THRESHOLD),
-                bad_files=bad_files,
-                peer_failures=peer_failures,
-            )
-        )
-        if good:
-            return good
-        name = f"{text} ({track_id})"
-        if low:
-            await self.async_record_activity(
-                ActivityType.SOULSEEK_LOW_QUALITY,
-                "skipped",
-                {
-                    "job_id": job.id,
-                    "spotify_track": track_id,
-                    "search": text,
-                    "found": [
-                        {"username": c.username, "format": c.file_format, "bitrate": c.bit_rate}
-                        for c in low[:5]
-                    ],
-                },
-            )
+        try:
+            found = await self.async_search_track(track)
+        except ClientError as err:
+            raise RetryableJobError(f"slskd search failed: {err}") from err
+        if found.good:
+            return found.good
+        name = f"{track.get('name')} ({track_id})"
+        if found.low:
+            await self.async_low_quality(track, found, job_id=job.id)
             raise PermanentJobError(f"{name}: found only below the quality rules")
         await self._async_track_failed(job, track_id, "not found on Soulseek", DownloadPhase.SEARCH)
         raise PermanentJobError(f"{name}: not found on Soulseek")
+
+    async def async_low_quality(
+        self, track: Mapping[str, Any], found: SearchOutcome, **details: Any
+    ) -> None:
+        """Say what was found below the quality rules (nothing is downloaded)."""
+        await self.async_record_activity(
+            ActivityType.SOULSEEK_LOW_QUALITY,
+            "skipped",
+            {
+                **details,
+                "spotify_track": track.get("id"),
+                "search": found.queries[-1] if found.queries else "",
+                "found": [
+                    {"username": c.username, "format": c.file_format, "bitrate": c.bit_rate}
+                    for c in found.low[:5]
+                ],
+            },
+        )
+
+    # --- searching (shared with auto-sync) ------------------------------------------------
+    async def async_soulseek_search(self, text: str) -> list[SlskdSearchResponse]:
+        """One search within the budget (one at a time, at most 34 per 220 s)."""
+        async with self._search_lock:
+            return await self.slskd.async_search(text)
+
+    @property
+    def search_budget(self) -> SearchBudget:
+        """The one Soulseek search budget (the slskd client's)."""
+        return self.slskd.budget
+
+    def quality_rules(self) -> QualityRules:
+        """The quality rules in the options now."""
+        formats = self.entry.options.get(
+            OPT_AUTOSYNC_FORMATS, DEFAULT_OPTIONS[OPT_AUTOSYNC_FORMATS]
+        )
+        return QualityRules(
+            min_bitrate=int(self._option(OPT_AUTOSYNC_MIN_BITRATE)),
+            preferred_formats=tuple(str(f) for f in formats),
+        )
+
+    async def async_choose(
+        self,
+        tracks: Sequence[Mapping[str, Any]],
+        responses: Sequence[SlskdSearchResponse],
+        *,
+        strict_artist: bool = False,
+    ) -> list[tuple[list[FileChoice], list[FileChoice]]]:
+        """Each track's (good, low) files among the responses (in the executor)."""
+        rules = self.quality_rules()
+        threshold = self._option(OPT_MATCHING_THRESHOLD)
+        bad_files = await self.store.peers.async_bad_files()
+        peer_failures = await self.store.peers.async_recent_failures(PEER_MEMORY)
+        offered = [
+            (
+                Peer(r.username, r.has_free_upload_slot, r.queue_length, r.upload_speed),
+                [f.as_candidate(r.username) for f in r.files],
+            )
+            for r in responses
+        ]
+
+        def choose_all() -> list[tuple[list[FileChoice], list[FileChoice]]]:
+            results = []
+            for track in tracks:
+                peers = offered
+                if strict_artist:
+                    artist = first_artist(track)
+                    peers = [
+                        (peer, [c for c in files if path_names_artist(c["filename"], artist)])
+                        for peer, files in offered
+                    ]
+                results.append(
+                    choose_files(
+                        track,
+                        peers,
+                        rules,
+                        threshold=threshold,
+                        bad_files=bad_files,
+                        peer_failures=peer_failures,
+                    )
+                )
+            return results
+
+        return await self.hass.async_add_executor_job(choose_all)
+
+    async def async_search_track(self, track: Mapping[str, Any]) -> SearchOutcome:
+        """Walk the query ladder until a query finds the recording within the rules.
+
+        Raises the client's error when slskd cannot search (logged out, unreachable).
+        """
+        outcome = SearchOutcome()
+        for query in ladder(track):
+            responses = await self.async_soulseek_search(query.text)
+            outcome.queries.append(query.text)
+            [(good, low)] = await self.async_choose(
+                [track], responses, strict_artist=query.strict_artist
+            )
+            outcome.responses = responses
+            if good:
+                outcome.good = good
+                return outcome
+            outcome.low = outcome.low or low
+        return outcome
 
     async def _async_track_failed(
         self, job: Job, track_id: str, error: str, phase: DownloadPhase
