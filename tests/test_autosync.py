@@ -286,3 +286,47 @@ def test_retry_gaps_grow_then_the_track_is_skipped_for_the_cool_down() -> None:
         cooldown,
     ]
     assert next_attempt(3, 3, cooldown) == cooldown
+
+
+async def test_wrong_match_is_removed_blocked_and_replaced(
+    hass: HomeAssistant, entry: MockConfigEntry, world: AutoSyncWorld
+) -> None:
+    """Marked wrong: out of beets and off the disk, never again, the next file downloaded."""
+    await run(hass, entry)
+    store = entry.runtime_data.store
+    jobs = await store.jobs.async_list(job_type=JobType.DOWNLOAD, limit=500)
+    job = next(j for j in jobs if len(j.payload.get("candidates") or []) > 1)
+    assert job.result is not None
+    taken = (job.result["username"], job.result["files"][0]["filename"])
+    library_path = Path(job.result["files"][0]["library_path"])
+    assert library_path.is_file()
+    response = await hass.services.async_call(
+        DOMAIN,
+        "mark_wrong_match",
+        {"config_entry_id": entry.entry_id, "job_id": job.id},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    assert response["removed"] == str(library_path)
+    assert not library_path.exists()
+    assert taken in await store.peers.async_bad_files()
+    old = await store.jobs.async_get(job.id)
+    assert old is not None
+    assert old.state is JobState.FAILED
+    new = await entry.runtime_data.download.queue.async_wait(response["job_id"], 60)
+    assert new is not None
+    assert new.state is JobState.COMPLETED, new.last_error
+    assert new.result is not None
+    assert (new.result["username"], new.result["files"][0]["filename"]) != taken
+    assert Path(new.result["files"][0]["library_path"]).is_file()
+    # A job that is not a completed track download is refused, translated.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "mark_wrong_match",
+            {"config_entry_id": entry.entry_id, "job_id": job.id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "not_a_track_download"

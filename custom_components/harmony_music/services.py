@@ -43,6 +43,7 @@ SERVICE_CANCEL_JOB = "cancel_job"
 SERVICE_SCAN_LIBRARY = "scan_library"
 ATTR_PATH = "path"
 SERVICE_RUN_AUTOSYNC = "run_autosync"
+SERVICE_MARK_WRONG_MATCH = "mark_wrong_match"
 SERVICE_RESET_SKIPPED = "reset_skipped"
 SERVICE_SET_ARTIST_PREFERENCE = "set_artist_preference"
 SERVICE_LIST_ARTIST_PREFERENCES = "list_artist_preferences"
@@ -329,6 +330,22 @@ async def _async_run_autosync(call: ServiceCall) -> ServiceResponse:
     return {"run_id": run_id}
 
 
+async def _async_mark_wrong_match(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call)
+    job_id = call.data[ATTR_JOB_ID]
+    try:
+        job, removed = await entry.runtime_data.download.async_mark_wrong_match(job_id)
+    except ValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_track_download",
+            translation_placeholders={"job_id": str(job_id)},
+        ) from err
+    except StoreError as err:
+        raise _database_error(err) from err
+    return {"removed": removed, "job_id": job.id, "state": job.state.value}
+
+
 async def _async_reset_skipped(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
     track = call.data.get(ATTR_SPOTIFY_TRACK)
@@ -373,6 +390,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_RUN_AUTOSYNC,
         _async_run_autosync,
         schema=vol.Schema(ENTRY_SCHEMA),
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_MARK_WRONG_MATCH,
+        _async_mark_wrong_match,
+        schema=JOB_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(

@@ -219,6 +219,14 @@ class BeetsClient:
                 results.append(BeetsImportResult(source, None, _why_not(run, source)))
         return results
 
+    async def async_remove(self, path: Path) -> None:
+        """Remove one item from the library and delete its file (``beet remove -f -d``)."""
+        args = ["remove", "-f", "-d", f"path:{_absolute(Path(path))}"]
+        async with self._import_lock:
+            run = await self._run(args)
+        if run.returncode != 0:
+            raise BeetsError(run.error_text)
+
     async def async_query(
         self, *, isrc: str | None = None, artist: str | None = None, title: str | None = None
     ) -> list[BeetsItem]:

@@ -223,6 +223,16 @@ class JobsTable:
 
         return await self._db.async_write(run)
 
+    async def async_undo_completed(self, job_id: int, error: str) -> bool:
+        """A completed job turned out wrong: failed with the reason (frees its dedupe key)."""
+        return await self._db.async_write(
+            lambda conn: conn.execute(
+                "UPDATE worker_jobs SET state=?, last_error=?, updated_at=? WHERE id=? AND state=?",
+                (JobState.FAILED, error, now_iso(), job_id, JobState.COMPLETED),
+            ).rowcount
+            == 1
+        )
+
     async def async_set_payload(self, job_id: int, payload: dict[str, Any]) -> None:
         """Replace a job's payload (a worker keeps what it learned, e.g. the ranked files)."""
         await self._db.async_write(

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 import voluptuous as vol
@@ -405,6 +406,46 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     LOGGER.warning("Could not cancel %s at slskd: %s", row.filename, err)
             await self.store.downloads.async_update(row.id, state=DownloadState.CANCELLED)
         return True
+
+    async def async_mark_wrong_match(self, job_id: int) -> tuple[Job, str]:
+        """The imported file of a Spotify-track job is the wrong song: undo it, try the next.
+
+        The file leaves the beets library and the disk, its (peer, file) is never chosen again,
+        and a new job takes the next candidate (or searches afresh when none is left).
+        Returns the new job and the removed library path; raises ValueError when the job is
+        not a completed Spotify-track download.
+        """
+        job = await self.store.jobs.async_get(job_id)
+        if job is None or job.type is not JobType.DOWNLOAD or job.state is not JobState.COMPLETED:
+            raise ValueError("not a completed download job")
+        track_id = job.payload.get("spotify_track")
+        rows = [
+            r
+            for r in await self.store.downloads.async_for_job(job_id)
+            if r.state is DownloadState.COMPLETED and r.library_path
+        ]
+        if not isinstance(track_id, str) or not rows:
+            raise ValueError("the job imported no file for a Spotify track")
+        row = rows[-1]
+        assert row.library_path is not None
+        try:
+            await self.beets.async_remove(Path(row.library_path))
+        except BeetsError as err:
+            raise HomeAssistantError(f"beets could not remove the file: {err}") from err
+        await self.store.peers.async_block_file(row.username, row.filename, "wrong match")
+        await self.store.jobs.async_undo_completed(job_id, "marked as the wrong song")
+        left = [
+            FileChoice(**c)
+            for c in job.payload.get("candidates") or []
+            if (c.get("username"), c.get("filename")) != (row.username, row.filename)
+        ]
+        origin = {k: v for k, v in job.payload.items() if k not in ("spotify_track", "candidates")}
+        new_job, _ = await self.async_submit_track(
+            track_id, priority=job.priority, candidates=left or None, origin=origin
+        )
+        self._refresh_folders.add(str(Path(row.library_path).parent))
+        await self._plex_refresh.async_call()
+        return new_job, row.library_path
 
     # --- processing ---------------------------------------------------------------------
     async def async_process(self, jobs: Sequence[Job]) -> None:
