@@ -14,9 +14,7 @@ import asyncio
 from datetime import datetime
 import os
 from pathlib import Path
-import signal
 import sqlite3
-import subprocess
 import tempfile
 import time
 
@@ -24,7 +22,7 @@ from custom_components.harmony_music.const import DOMAIN
 from custom_components.harmony_music.store import JobType, Store
 from custom_components.harmony_music.workers.download import peer_dedupe_key
 from tests.conftest import ENTRY_ID
-from tests.ha_process import start, write_config
+from tests.ha_process import start, stop, write_config
 from tests.simulators.slskd import SharedFile, SlskdSimulator, SoulseekPeer
 
 PEER = "bench_peer"
@@ -106,12 +104,7 @@ async def measure(jobs: int, concurrency: int) -> float:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise SystemExit(f"concurrency {concurrency}: not every job completed")
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)
             await slskd.stop()
         imported = sum(1 for _ in (root / "music").rglob("*.mp3"))
         if imported != jobs:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 from pathlib import Path
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -134,3 +135,13 @@ async def until(condition: object, seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop Home Assistant as a user would (SIGTERM), killing it if it hangs."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 import signal
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -23,7 +22,14 @@ from custom_components.harmony_music.const import DOMAIN
 from custom_components.harmony_music.store import JobType, Store
 from custom_components.harmony_music.workers.download import peer_dedupe_key
 from tests.conftest import ENTRY_ID
-from tests.ha_process import job_states, start, stored_transfer_ids, until, write_config
+from tests.ha_process import (
+    job_states,
+    start,
+    stop,
+    stored_transfer_ids,
+    until,
+    write_config,
+)
 from tests.simulators.slskd import SlskdSimulator
 
 pytestmark = [pytest.mark.real_services, pytest.mark.slow]
@@ -105,12 +111,7 @@ async def test_sigkill_mid_download_loses_nothing_and_repeats_nothing(
             "every job completed",
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
 
     for filename in FILES:
         asked = [t for t in slskd.transfers.values() if t.file.filename == filename]
