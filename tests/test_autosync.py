@@ -190,9 +190,10 @@ async def test_first_run_downloads_exactly_what_is_missing_and_the_second_nothin
     print(
         f"first run: {counts['searches']} searches, {searches_per_import} per import, {duration:.1f} s"
     )
-    assert counts["searches"] < counts["wanted"] + 4 * len(world.missing_ids) - len(
-        world.ids(DOWNLOAD)
-    )
+    # Measured 29 for 29 wanted tracks (2026-12-03): the 13 tracks of three albums cost 3 album
+    # searches plus one ladder walk each for those not in the album folder; a query already tried
+    # for an album is not spent again. More means a search was wasted.
+    assert counts["searches"] <= 30, counts
 
     # Entities.
     assert hass.states.get("sensor.harmony_user_last_auto_sync").state == "ok"

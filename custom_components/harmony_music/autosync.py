@@ -483,8 +483,11 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
         groups = list(albums.values())
         for position, group in enumerate(groups):
             pending = list(group)
+            # Queries whose results every pending track of the album was already tried against.
+            searched: set[str] = set()
             self._eta(len(groups) - position, len(pending), started)
             if len(pending) > 1 and (query := album_query(pending[0])) is not None:
+                searched.add(query.text.casefold())
                 counts.searches += 1
                 try:
                     responses = await self._download.async_soulseek_search(query.text)
@@ -496,7 +499,7 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
             while pending and self._errors_in_row < SEARCH_ERRORS_STOP:
                 track = pending[0]
                 try:
-                    found = await self._download.async_search_track(track)
+                    found = await self._download.async_search_track(track, set(searched))
                 except ClientError as err:
                     counts.searches += 1
                     await self._async_search_error(counts, str(err), spotify_track=track["id"])

@@ -670,13 +670,22 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
 
         return await self.hass.async_add_executor_job(choose_all)
 
-    async def async_search_track(self, track: Mapping[str, Any]) -> SearchOutcome:
+    async def async_search_track(
+        self, track: Mapping[str, Any], searched: set[str] | None = None
+    ) -> SearchOutcome:
         """Walk the query ladder until a query finds the recording within the rules.
 
+        ``searched`` holds the (case-folded) queries whose results the caller already tried for
+        this track; they are not spent again, and the ones searched now are added.
         Raises the client's error when slskd cannot search (logged out, unreachable).
         """
         outcome = SearchOutcome()
+        done = searched if searched is not None else set()
         for query in ladder(track):
+            key = query.text.casefold()
+            if key in done:
+                continue
+            done.add(key)
             responses = await self.async_soulseek_search(query.text)
             outcome.queries.append(query.text)
             [(good, low)] = await self.async_choose(
