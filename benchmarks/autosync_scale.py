@@ -13,7 +13,9 @@ over loopback sockets, as the real API is another machine: its CPU time is not t
 does not block the client's loop. The simulator renders every saved track for each page of
 ``/me/tracks`` (0.19 s a page at 15,000 saved tracks, ~56 s for the 300 pages), so the child
 memoises ``_track_json`` per record (the records never change during the run); ``--raw-simulator``
-turns that off.
+turns that off. Even so each saved-tracks page costs the simulator ~63 ms (it sorts and wraps all
+15,000 saved entries per request), so a collect's wall time is mostly the simulator's: the
+"client CPU" column (this process's CPU time, every thread) is the client's own share.
 
 Measured in one asyncio loop, run in debug mode with ``slow_callback_duration = 0.1``:
 (a) a full ``async_collect`` against a fresh store, (b) a second one with every playlist
@@ -23,6 +25,10 @@ the simulator received, the longest heartbeat lateness (a task sleeping 10 ms in
 lateness of L means the loop was blocked at least L, at most L + 10 ms), the asyncio debug
 warnings "Executing ... took" (callbacks over 100 ms), and peak memory as the rise of the
 process's peak RSS (VmHWM, reset through /proc/self/clear_refs) over its RSS at the step's start.
+Cyclic garbage collections are timed through ``gc.callbacks`` (a collection holds the GIL, so one
+in the executor thread stalls the loop as well); "lateness outside GC" is the longest lateness
+once the collections inside it are taken out. ``--freeze`` calls ``gc.freeze()`` after the world
+is generated (the library then no longer counts in full collections).
 Last, an untimed unchanged collect under tracemalloc gives the memory the collected tracks retain.
 The diff's answer is checked against the world's ground truth.
 """
