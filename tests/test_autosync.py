@@ -147,9 +147,20 @@ async def test_first_run_downloads_exactly_what_is_missing_and_the_second_nothin
     hass: HomeAssistant, entry: MockConfigEntry, world: AutoSyncWorld
 ) -> None:
     """The right files land in beets; skips, activity and entities say what happened."""
+    coordinator = autosync_of(entry)
+    progress: list[tuple[str | None, int]] = []
+    unsubscribe = coordinator.async_add_listener(
+        lambda: progress.append((coordinator.data.phase, coordinator.data.counts.queued))
+    )
     started = time.monotonic()
     summary = await run(hass, entry)
     duration = time.monotonic() - started
+    unsubscribe()
+    # While it ran, the entities saw the phases in order and the counts grow.
+    phases = [phase for phase, _ in progress if phase is not None]
+    assert phases[0] == "spotify"
+    assert {"library", "search", "download", "plex"} <= set(phases)
+    assert max(queued for phase, queued in progress if phase == "search") > 0
     counts = summary["counts"]
     assert summary["status"] == RunStatus.OK, summary
     assert summary["services"] == {"spotify": "ok", "plex": "ok", "soulseek": "ok"}

@@ -179,6 +179,7 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
         self._task: asyncio.Task[None] | None = None
         self._last_scheduled: str | None = None
         self._errors_in_row = 0  # search errors in a row during a run
+        self._counts = RunCounts()
         self.data = AutoSyncState()
 
     # --- options --------------------------------------------------------------------------
@@ -264,6 +265,7 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
                 translation_placeholders={"run_id": str(self.data.run_id)},
             )
         run_id = await self._store.autosync.async_start_run()
+        self._counts = RunCounts()  # the run's live counts; entities get copies
         self.async_set_updated_data(
             replace(
                 self.data,
@@ -272,7 +274,7 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
                 phase=AutoSyncPhase.SPOTIFY,
                 run_id=run_id,
                 run_started_at=dt_util.utcnow(),
-                counts=RunCounts(),
+                counts=replace(self._counts),
                 searches_remaining=None,
                 eta_seconds=None,
             )
@@ -291,15 +293,13 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
     @callback
     def _publish(self, **changes: Any) -> None:
         self.async_set_updated_data(
-            replace(
-                self.data, last_seen=dt_util.utcnow(), counts=replace(self.data.counts), **changes
-            )
+            replace(self.data, last_seen=dt_util.utcnow(), counts=replace(self._counts), **changes)
         )
 
     # --- the run --------------------------------------------------------------------------
     async def _async_run(self, run_id: int) -> None:
         started = time.monotonic()
-        counts = self.data.counts
+        counts = self._counts
         services = {
             "spotify": ServiceStatus.NOT_USED,
             "plex": ServiceStatus.NOT_USED,
@@ -462,7 +462,7 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
     # --- searching ------------------------------------------------------------------------
     def _eta(self, pending_groups: int, searches_left: int, started: float) -> None:
         """Searches still expected and when they will be done, at the budget's pace or ours."""
-        done = self.data.counts.searches
+        done = self._counts.searches
         budget = self._download.search_budget
         pace = budget.window / budget.limit
         if done:
