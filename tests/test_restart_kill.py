@@ -32,7 +32,8 @@ from tests.ha_process import (
 )
 from tests.simulators.slskd import SlskdSimulator
 
-pytestmark = [pytest.mark.real_services, pytest.mark.slow]
+# A loaded CI machine can push a retried file past one backoff step (30 s, then 1 and 2 min).
+pytestmark = [pytest.mark.real_services, pytest.mark.slow, pytest.mark.timeout(600)]
 
 FILES = [
     "@@flac\\Music\\The Cure - Disintegration (1989) [FLAC]\\05 - Lullaby.flac",
@@ -107,7 +108,7 @@ async def test_sigkill_mid_download_loses_nothing_and_repeats_nothing(
     try:
         await until(
             lambda: db.exists() and set(job_states(db).values()) == {"completed"},
-            180,
+            420,
             "every job completed",
         )
     finally:
