@@ -230,6 +230,7 @@ class SimulatorProcess:
 
     def __init__(self, account: Account, *, raw: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
+        self._records = account.records
         self._conn, self._child = context.Pipe()
         self._process = context.Process(
             target=_serve,
@@ -242,6 +243,9 @@ class SimulatorProcess:
         """Start the process (off the loop: spawning pickles the account); its base URL."""
         await asyncio.get_running_loop().run_in_executor(None, self._process.start)
         self._child.close()
+        # The child has its copy; the parent keeping 20,000 records would only lengthen its
+        # garbage collections, which Home Assistant (that never holds them) would not have.
+        self._records.clear()
         self.url = str(await self._ask(None))
         return self.url
 

@@ -13,6 +13,7 @@ import aiohttp
 import mutagen
 import pytest
 
+from custom_components.harmony_music.autosync_collect import SAVED, async_collect
 from custom_components.harmony_music.clients.plex import PlexClient
 from custom_components.harmony_music.clients.slskd import (
     SearchBudget,
@@ -29,6 +30,7 @@ from custom_components.harmony_music.engine.file_choice import (
 from custom_components.harmony_music.engine.library_index import LibraryIndex
 from custom_components.harmony_music.engine.library_item import library_candidate
 from custom_components.harmony_music.engine.thresholds import DEFAULT_CONFIDENCE_THRESHOLD
+from custom_components.harmony_music.store import Store
 from tests.autosync_world import (
     DOWNLOAD,
     LOW_QUALITY,
@@ -40,7 +42,7 @@ from tests.autosync_world import (
 )
 from tests.simulators.plex import PlexSimulator, demo_library
 from tests.simulators.slskd import SlskdSimulator
-from tests.simulators.spotify import SpotifySimulator
+from tests.simulators.spotify import SpotifySimulator, SpotifyTrackRecord
 
 pytestmark = pytest.mark.real_services
 
@@ -270,6 +272,41 @@ async def test_spotify_account(
         seen.extend(entry["item"]["id"] for entry in page["items"])
         url, pages = page["next"], pages + 1
     assert (seen, pages) == (world.playlist.track_ids, 8)
+
+
+async def test_collect_leaves_out_and_counts_local_episode_and_unplayable_entries(
+    world: AutoSyncWorld, spotify: SpotifyClient, spotify_sim: SpotifySimulator, tmp_path: Path
+) -> None:
+    """A local file and an episode in the playlist, an unplayable saved track: counted, not kept."""
+    odd = {
+        "local00000000000000000": {"is_local": True},
+        "episode000000000000000": {"is_episode": True},
+        "unplayable000000000000": {"is_playable": False},
+    }
+    for track_id, kind in odd.items():
+        spotify_sim.add_track(
+            SpotifyTrackRecord(
+                track_id,
+                f"Odd {track_id[:5]}",
+                [("artist0000000000000000", "Odd")],
+                ("album00000000000000000", "Odd", "2020"),
+                200_000,
+                None,
+                **kind,
+            )
+        )
+    playlist = spotify_sim.playlists[world.playlist.id]
+    playlist.add_tracks(["local00000000000000000", "episode000000000000000"])
+    spotify_sim.user.saved.insert(0, ("unplayable000000000000", "2026-12-01T00:00:00Z"))
+    store = Store(tmp_path / "collect.db")
+    await store.async_open()
+    try:
+        collected = await async_collect(spotify, store, [])
+    finally:
+        await store.async_close()
+    assert collected.left_out == 3
+    assert set(collected.tracks) == set(world.tracks)  # none of the three among them
+    assert collected.sources[world.saved_ids[0]] >= {SAVED}
 
 
 async def test_plex_holds_exactly_the_owned_tracks(world: AutoSyncWorld, plex: PlexClient) -> None:

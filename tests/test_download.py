@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
 import re
+import threading
 import time
 from typing import Any
 from unittest.mock import AsyncMock, call, patch
@@ -20,7 +21,7 @@ import voluptuous as vol
 
 from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.harmony_music.store import Download, DownloadState, JobState
-from custom_components.harmony_music.workers.download import DownloadWorker
+from custom_components.harmony_music.workers.download import FILE_APPEAR_TIMEOUT, DownloadWorker
 from tests.conftest import ENTRY_ID, entry_data
 from tests.simulators.faults import FaultRule
 from tests.simulators.slskd import PeerBehaviour, SlskdSimulator, SoulseekPeer, demo_peers
@@ -267,6 +268,45 @@ async def test_restart_of_home_assistant_reattaches_instead_of_enqueueing_again(
     assert row.transfer_id == transfer_id
 
 
+async def test_stopped_between_staging_and_its_row_imports_the_staged_file(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Moved into staging, stopped before the row says so: the next start imports that file.
+
+    Found by the SIGKILL test under load: the restart looked only where slskd had put the
+    file (gone: it was staged), waited a minute, then downloaded it from the peer again.
+    """
+    moved, release = threading.Event(), threading.Event()
+    original = DownloadWorker._stage
+    calls = 0
+
+    def stage_then_hold(self: DownloadWorker, source: Path, row: Download) -> Path:
+        nonlocal calls
+        calls += 1
+        target = original(self, source, row)
+        if calls == 1:  # the first start moves the file and stops before the row is written
+            moved.set()
+            release.wait(30)
+        return target
+
+    with patch.object(DownloadWorker, "_stage", stage_then_hold):
+        response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+        async with asyncio.timeout(30):
+            while not moved.is_set():
+                await asyncio.sleep(0.05)
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        release.set()
+        started = time.monotonic()
+        job = await worker_of(entry).queue.async_wait(response["job_id"], FILE_APPEAR_TIMEOUT / 2)
+        await hass.async_block_till_done()
+    assert job is not None
+    assert job.state is JobState.COMPLETED, job.last_error
+    assert time.monotonic() - started < FILE_APPEAR_TIMEOUT / 2
+    assert transfers_of(slskd_sim, LULLABY) == 1
+    items = await entry.runtime_data.beets.async_query(artist="The Cure", title="Lullaby")
+    assert len(items) == 1
+
+
 async def test_cancel_cancels_the_transfer_at_slskd(
     hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
 ) -> None:
@@ -289,6 +329,51 @@ async def test_cancel_cancels_the_transfer_at_slskd(
     assert job.state is JobState.CANCELLED
     # A cancellation is not a failure: no download_failed entry.
     assert not await worker.store.activity.async_list(activity_type="download_failed")
+
+
+async def test_active_downloads_show_each_file_and_its_progress(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    slskd_sim: SlskdSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The active-downloads sensor lists the file in progress with its peer and percent."""
+    # Progress is published every 10 s of real time; this test watches every poll.
+    monkeypatch.setattr("custom_components.harmony_music.workers.download.PROGRESS_INTERVAL", 0)
+    worker = worker_of(entry)
+    slskd_sim.behave("Lullaby", stall_at=0.5)  # half the file arrives, then nothing
+    response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+    sensor = "sensor.harmony_music_active_downloads"
+    async with asyncio.timeout(10):
+        while True:
+            state = hass.states.get(sensor)
+            assert state is not None
+            listed = state.attributes.get("downloads") or []
+            if listed and listed[0]["percent"] > 0:
+                break
+            await asyncio.sleep(0.05)
+    assert state.state == "1"
+    assert listed == [
+        {
+            "file": "05 - Lullaby.flac",
+            "username": "lossless_lover",
+            "percent": listed[0]["percent"],
+            "speed_kb_s": listed[0]["speed_kb_s"],
+        }
+    ]
+    assert 0 < listed[0]["percent"] <= 50
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_job",
+        {"config_entry_id": entry.entry_id, "job_id": response["job_id"]},
+        blocking=True,
+    )
+    await worker.queue.async_wait(response["job_id"], 10)
+    async with asyncio.timeout(5):  # the transfer's watch ends at its next poll
+        while (state := hass.states.get(sensor)) is not None and state.state != "0":
+            await asyncio.sleep(0.05)
+    assert state is not None
+    assert state.attributes["downloads"] == []
 
 
 async def test_logged_out_slskd_pauses_with_a_repair(

@@ -26,7 +26,8 @@ async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfi
     assert init_integration.state is ConfigEntryState.LOADED
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
     assert device is not None
-    assert device.name == "Harmony User"
+    assert device.name == "Harmony Music"  # the same for every account: stable entity ids
+    assert init_integration.title == "Harmony User"  # the entry names the account
     entities = er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
     assert {entity.domain for entity in entities} == {"button", "sensor", "event", "switch"}
     worker = init_integration.runtime_data.matching

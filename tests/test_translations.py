@@ -90,3 +90,18 @@ def test_services_are_translated() -> None:
                 if isinstance(selector, dict) and "translation_key" in selector:
                     options = selectors[selector["translation_key"]]["options"]
                     assert set(options) == set(selector["options"])
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a mapping that repeats a key (Home Assistant only warns, and keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated = {key for key in keys if keys.count(key) > 1}
+        assert not repeated, f"line {node.start_mark.line + 1}: repeated {sorted(repeated)}"
+        return super().construct_mapping(node, deep=deep)
+
+
+def test_services_yaml_repeats_no_key() -> None:
+    """A repeated key makes Home Assistant log a warning at every start."""
+    yaml.load((ROOT / "services.yaml").read_text(), Loader=_UniqueKeyLoader)

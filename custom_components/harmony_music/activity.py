@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .store import Store, StoreError
 
 
@@ -26,6 +28,10 @@ class ActivityType(StrEnum):
 
 
 ACTIVITY_TYPES: Final = [activity_type.value for activity_type in ActivityType]
+# Fired on the bus with every activity entry: the logbook describes it (logbook.py), and
+# automations may trigger on it as on the event entity.
+EVENT_ACTIVITY: Final = "harmony_music_activity"
+ACTIVITY_ENTITY_KEY: Final = "activity"  # the event entity's description key
 
 
 @dataclass(frozen=True)
@@ -59,3 +65,12 @@ async def async_record_activity(
     async_dispatcher_send(
         hass, activity_signal(entry_id), ActivityEvent(activity_type, status, details)
     )
+    data = {"config_entry_id": entry_id, "type": activity_type.value, "status": status, **details}
+    # Naming the event entity ties the logbook line to it: the line gets its name and icon, and
+    # a logbook card showing that entity (the dashboard's) lists it.
+    entity_id = er.async_get(hass).async_get_entity_id(
+        Platform.EVENT, DOMAIN, f"{entry_id}_{ACTIVITY_ENTITY_KEY}"
+    )
+    if entity_id is not None:
+        data[ATTR_ENTITY_ID] = entity_id
+    hass.bus.async_fire(EVENT_ACTIVITY, data)

@@ -10,7 +10,7 @@ matching engine and the search read (about 1.5 KiB each: 30 MiB for 20,000, meas
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,10 +51,11 @@ class Collected:
     playlists_unchanged: int = 0
     left_out: int = 0  # local files, episodes, unplayable and removed entries
 
-    def add(self, track: Mapping[str, Any], source: str) -> None:
-        """One occurrence of a track in a source (the first copy is kept)."""
+    def add(self, track: dict[str, Any], source: str) -> None:
+        """One occurrence of a track in a source (the first is kept, not copied: nothing
+        changes a collected track, and a copy per playlist entry is garbage-collector work)."""
         track_id = str(track["id"])
-        self.tracks.setdefault(track_id, dict(track))
+        self.tracks.setdefault(track_id, track)
         self.sources.setdefault(track_id, set()).add(source)
 
 
@@ -89,8 +90,13 @@ async def async_collect(
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         await asyncio.sleep(0)
-    for n, saved in enumerate(await spotify.async_saved_tracks(), 1):
+    n = 0
+    async for saved in spotify.async_iter_saved_tracks():
+        if saved is None:
+            collected.left_out += 1
+            continue
         collected.add(slim_track(saved.track), SAVED)
+        n += 1
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
     await store.autosync.async_save_playlists(fresh, keep={p.id for p in playlists})

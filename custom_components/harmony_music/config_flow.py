@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -463,14 +464,24 @@ class HarmonyMusicOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The settings of the running workers on one form."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            options = {**self.config_entry.options}
-            options.update({key: _typed(key, value) for key, value in user_input.items()})
-            return self.async_create_entry(data=options)
+            # The number selector lets "nan" through (no range check catches it).
+            errors = {
+                key: "not_a_number"
+                for key, value in user_input.items()
+                if key in OPTION_RANGES and not math.isfinite(value)
+            }
+            if not errors:
+                options = {**self.config_entry.options}
+                options.update({key: _typed(key, value) for key, value in user_input.items()})
+                return self.async_create_entry(data=options)
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
         playlists = await self._async_playlists()
         fields: dict[vol.Marker, Any] = {
             vol.Required(key, default=current[key]): _selector(key, playlists)
             for key in FORM_OPTIONS
         }
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
+        return self.async_show_form(
+            step_id="init", data_schema=vol.Schema(fields), errors=errors or None
+        )

@@ -9,6 +9,7 @@ from .engine.audio_formats import AUDIO_FORMATS as ENGINE_AUDIO_FORMATS
 from .engine.thresholds import DEFAULT_CONFIDENCE_THRESHOLD
 
 DOMAIN: Final = "harmony_music"
+DEVICE_NAME: Final = "Harmony Music"  # entity ids: sensor.harmony_music_…
 LOGGER = logging.getLogger(__package__)
 
 # Spotify OAuth2 scopes: playlists (owned, followed, private, collaborative) and saved tracks.

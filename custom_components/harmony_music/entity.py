@@ -6,16 +6,20 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
-from .const import DOMAIN
+from .const import DEVICE_NAME, DOMAIN
 from .coordinator import HarmonyConfigEntry
 from .workers.state import WorkerState, WorkerStatus
 
 
 def device_info(entry: HarmonyConfigEntry) -> DeviceInfo:
-    """The entry's service device."""
+    """The entry's service device.
+
+    Its name is the same for every account, so entity ids are too (``sensor.harmony_music_…``,
+    as the README's examples use them); the entry's title names the Spotify account.
+    """
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
-        name=entry.title,
+        name=DEVICE_NAME,
         manufacturer="Harmony Music",
         model="Music library sync",
         entry_type=DeviceEntryType.SERVICE,

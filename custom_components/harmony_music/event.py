@@ -7,14 +7,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .activity import ACTIVITY_TYPES, ActivityEvent, activity_signal
+from .activity import ACTIVITY_ENTITY_KEY, ACTIVITY_TYPES, ActivityEvent, activity_signal
 from .coordinator import HarmonyConfigEntry
 from .entity import HarmonyEntity
 
 PARALLEL_UPDATES = 0
 
 ACTIVITY_DESCRIPTION = EventEntityDescription(
-    key="activity", translation_key="activity", event_types=ACTIVITY_TYPES
+    key=ACTIVITY_ENTITY_KEY, translation_key="activity", event_types=ACTIVITY_TYPES
 )
 
 

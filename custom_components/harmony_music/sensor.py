@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -23,7 +23,7 @@ from .autosync import AutoSyncPhase, AutoSyncState, RunCounts, RunStatus
 from .coordinator import HarmonyConfigEntry
 from .entity import HarmonyWorkerEntity
 from .scan import ScanState
-from .workers.download import DownloadWorkerState
+from .workers.download import ActiveDownload, DownloadWorkerState
 from .workers.matching import MatchingState
 from .workers.state import WorkerState, WorkerStatus
 
@@ -40,8 +40,32 @@ class HarmonySensorEntityDescription(SensorEntityDescription, Generic[StateT_con
     """A sensor showing one value of a worker's state."""
 
     value_fn: Callable[[StateT_contra], StateType | datetime]
+    attributes_fn: Callable[[StateT_contra], dict[str, Any]] | None = None
     # The status sensor stays available to say "stopped".
     available_when_stopped: bool = False
+
+
+ATTR_DOWNLOADS = "downloads"
+
+
+def downloads_attributes(downloads: tuple[ActiveDownload, ...]) -> dict[str, Any]:
+    """Each transfer in progress: file, peer, percent and speed (kB/s), for a dashboard."""
+    return {
+        ATTR_DOWNLOADS: [
+            {
+                "file": download.file,
+                "username": download.username,
+                "percent": download.percent,
+                "speed_kb_s": round(download.speed / 1000, 1),
+            }
+            for download in downloads
+        ]
+    }
+
+
+def whole_minute(moment: datetime | None) -> datetime | None:
+    """The moment without its seconds."""
+    return moment.replace(second=0, microsecond=0) if moment is not None else None
 
 
 def status_sensors(prefix: str) -> tuple[HarmonySensorEntityDescription[WorkerState], ...]:
@@ -60,7 +84,10 @@ def status_sensors(prefix: str) -> tuple[HarmonySensorEntityDescription[WorkerSt
             translation_key=f"{prefix}_last_seen",
             device_class=SensorDeviceClass.TIMESTAMP,
             entity_category=EntityCategory.DIAGNOSTIC,
-            value_fn=lambda state: state.last_seen,
+            # A heartbeat: each change would be a logbook line and a recorder row (1,440 a day
+            # at one a minute), so it is off unless enabled, and moves at most once a minute.
+            entity_registry_enabled_default=False,
+            value_fn=lambda state: whole_minute(state.last_seen),
         ),
     )
 
@@ -214,6 +241,7 @@ DOWNLOAD_SENSORS: tuple[HarmonySensorEntityDescription[DownloadWorkerState], ...
         translation_key="active_downloads",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda state: state.active_downloads,
+        attributes_fn=lambda state: downloads_attributes(state.downloads),
     ),
     HarmonySensorEntityDescription[DownloadWorkerState](
         key="download_jobs_completed",
@@ -353,6 +381,8 @@ class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], Sens
     """A sensor following a worker's published state."""
 
     entity_description: HarmonySensorEntityDescription[StateT]
+    # Progress moves every few seconds: the recorder keeps the count, not each percent.
+    _unrecorded_attributes = frozenset({ATTR_DOWNLOADS})
 
     def __init__(
         self,
@@ -373,3 +403,10 @@ class HarmonyWorkerSensor[StateT: WorkerState](HarmonyWorkerEntity[StateT], Sens
     def native_value(self) -> StateType | datetime:
         """The worker's current value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What the description adds beside the value (the transfers in progress)."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.coordinator.data)

@@ -53,6 +53,20 @@ PREFERENCE_CLEAR = "clear"
 
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
+
+# Job ids are SQLite rowids: a larger number cannot name a job (sqlite3 raises OverflowError).
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def _whole(value: Any) -> int:
+    """vol.Coerce(int), with infinity invalid too (int() raises OverflowError for it)."""
+    try:
+        number: int = vol.Coerce(int)(value)
+    except OverflowError as err:
+        raise vol.Invalid("expected a finite whole number") from err
+    return number
+
+
 MATCH_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
@@ -77,6 +91,15 @@ def spotify_track_id(value: Any) -> str:
     return match.group(1)
 
 
+def _storable(value: str) -> str:
+    """Text the database can store (a lone surrogate has no UTF-8 form)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as err:
+        raise vol.Invalid("text with an unpaired surrogate character") from err
+    return value
+
+
 def _peer_or_track(data: dict[str, Any]) -> dict[str, Any]:
     has_peer = ATTR_USERNAME in data or ATTR_FILES in data
     has_track = ATTR_SPOTIFY_TRACK in data
@@ -89,24 +112,24 @@ _DOWNLOAD_FIELDS = vol.Schema(
     {
         **ENTRY_SCHEMA,
         vol.Optional(ATTR_SPOTIFY_TRACK): spotify_track_id,
-        vol.Optional(ATTR_USERNAME): vol.All(cv.string, vol.Length(min=1, max=200)),
+        vol.Optional(ATTR_USERNAME): vol.All(cv.string, vol.Length(min=1, max=200), _storable),
         vol.Optional(ATTR_FILES): vol.All(
             cv.ensure_list,
             vol.Length(min=1, max=500),
             [
                 vol.Schema(
                     {
-                        vol.Required("filename"): vol.All(cv.string, vol.Length(min=1, max=4096)),
-                        vol.Required("size"): vol.All(
-                            vol.Coerce(int), vol.Range(min=1, max=64 * 1024**3)
+                        vol.Required("filename"): vol.All(
+                            cv.string, vol.Length(min=1, max=4096), _storable
                         ),
+                        vol.Required("size"): vol.All(_whole, vol.Range(min=1, max=64 * 1024**3)),
                         vol.Optional("length"): vol.All(vol.Coerce(float), vol.Range(min=0)),
                     },
                     extra=vol.REMOVE_EXTRA,
                 )
             ],
         ),
-        vol.Optional("priority", default=0): vol.All(vol.Coerce(int), vol.Range(min=-100, max=100)),
+        vol.Optional("priority", default=0): vol.All(_whole, vol.Range(min=-100, max=100)),
     },
 )
 DOWNLOAD_SCHEMA = vol.All(_DOWNLOAD_FIELDS, _peer_or_track)
@@ -117,7 +140,7 @@ LIST_JOBS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_STATE): vol.All(
             cv.ensure_list, [vol.All(vol.In([s.value for s in JobState]), vol.Coerce(JobState))]
         ),
-        vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(_whole, vol.Range(min=1, max=500)),
     }
 )
 LIST_ACTIVITY_SCHEMA = vol.Schema(
@@ -126,10 +149,15 @@ LIST_ACTIVITY_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TYPE): vol.All(
             vol.In([t.value for t in ActivityType]), vol.Coerce(ActivityType)
         ),
-        vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(_whole, vol.Range(min=1, max=500)),
     }
 )
-JOB_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Required(ATTR_JOB_ID): vol.Coerce(int)})
+JOB_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Required(ATTR_JOB_ID): vol.All(_whole, vol.Range(min=1, max=SQLITE_MAX_INT)),
+    }
+)
 RESET_SKIPPED_SCHEMA = vol.Schema(
     # Without a track every skip record is cleared.
     {**ENTRY_SCHEMA, vol.Optional(ATTR_SPOTIFY_TRACK): vol.All(cv.string, spotify_track_id)}

@@ -482,6 +482,24 @@ async def test_dropped_connection(sim: PlexSimulator, client: PlexClient) -> Non
         await client.async_identity()
 
 
+async def test_two_read_failures_in_a_row_are_retried(
+    sim: PlexSimulator, client: PlexClient
+) -> None:
+    """A dropped connection, then a timeout, on the same page: the listing still succeeds.
+
+    With a fifth of all requests failing (tests/test_fault_suite.py), one retry of a read let
+    a scan of twenty pages fail about one run in six, and the auto-sync with it.
+    """
+    await client.async_identity()
+    sim.faults.add(FaultRule(path="/all$", kind="hang", delay=3, times=1))
+    sim.faults.add(FaultRule(path="/all$", kind="drop", times=1))
+    client._timeout = 1.0
+    if client._server is not None:
+        client._server._timeout = 1.0
+    stats = await client.async_statistics(_section(sim))
+    assert stats.tracks == len(sim.tracks())
+
+
 async def test_plexapi_never_runs_on_the_event_loop(
     sim: PlexSimulator, client: PlexClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -258,8 +258,9 @@ def test_labels_the_lengths_explain() -> None:
 
 
 def test_tribute_and_cover_acts_are_other_performers() -> None:
-    """A credit or folder naming the artist in a tribute is someone else; the band's own longer
-    name ("The Jimi Hendrix Experience") is still the artist."""
+    """A credit or folder naming the artist in a tribute is someone else; a band named after the
+    artist ("The Jimi Hendrix Experience", "The Elvis Presley Experience") is the artist's own
+    only with its album (the track's, or one naming the artist)."""
     clocks = {"name": "Clocks", "artists": [{"name": "Coldplay"}], "duration_ms": 307879}
     tribute = (
         "@@s\\Vitamin String Quartet - The String Quartet Tribute to Coldplay\\04 - Clocks.flac"
@@ -267,19 +268,50 @@ def test_tribute_and_cover_acts_are_other_performers() -> None:
     assert score_details(clocks, slsk(tribute, 306)).gate == "artist"
     assert score(clocks, slsk("@@s\\Coldplay Tribute Band - Clocks.mp3", 307)) == 0
     assert score(clocks, slsk("@@s\\Coldplay - A Rush of Blood\\04 - Clocks.mp3", 307)) >= 0.8
-    haze = {"name": "Purple Haze", "artists": [{"name": "Jimi Hendrix"}], "duration_ms": 170807}
-    band = slsk("@@n\\The Jimi Hendrix Experience - Purple Haze.flac", 171)
-    assert score(haze, band) >= 0.8
+    haze = {
+        "name": "Purple Haze",
+        "artists": [{"name": "Jimi Hendrix"}],
+        "album": {"name": "Are You Experienced"},
+        "duration_ms": 170807,
+    }
+    loose = slsk("@@n\\The Jimi Hendrix Experience - Purple Haze.flac", 171)
+    assert score_details(haze, loose).gate == "band"
+    album = slsk(
+        "@@n\\The Jimi Hendrix Experience - Are You Experienced\\03 - Purple Haze.flac", 171
+    )
+    assert score(haze, album) >= 0.8
+    best_of = lib(
+        "Purple Haze", "The Jimi Hendrix Experience", 171000, album="Best of Jimi Hendrix"
+    )
+    assert score(haze, best_of) >= 0.8
+    minds = {
+        "name": "Suspicious Minds",
+        "artists": [{"name": "Elvis Presley"}],
+        "duration_ms": 262193,
+    }
+    tribute_band = slsk("@@s\\The Elvis Presley Experience - Suspicious Minds.mp3", 262)
+    assert score_details(minds, tribute_band).gate == "band"
 
 
 def test_a_copy_billed_with_another_artist_is_their_version() -> None:
     """ "A & B" adds a co-billed artist the track lacks (a duet version); "A feat. B" may name
-    the track's uncredited singer, and "A & The Band" a backing band."""
+    the track's uncredited singer, but only from the track's album (a loose "Dua Lipa feat.
+    DaBaby - Levitating" is the guest's version); "A & The Band" names a backing band."""
     bad_guy = {"name": "bad guy", "artists": [{"name": "Billie Eilish"}], "duration_ms": 194088}
     duet = slsk("@@u\\Billie Eilish & Justin Bieber - bad guy.mp3", 195)
     assert score_details(bad_guy, duet).gate == "guest"
-    wake = {"name": "Wake Me Up", "artists": [{"name": "Avicii"}], "duration_ms": 247427}
-    assert score(wake, slsk("@@u\\Avicii feat. Aloe Blacc - Wake Me Up.mp3", 247)) >= 0.8
+    wake = {
+        "name": "Wake Me Up",
+        "artists": [{"name": "Avicii"}],
+        "album": {"name": "True"},
+        "duration_ms": 247427,
+    }
+    assert score_details(wake, slsk("@@u\\Avicii feat. Aloe Blacc - Wake Me Up.mp3", 247)).gate == (
+        "guest"
+    )
+    in_album = slsk("@@u\\Avicii - True (2013)\\01 - Avicii feat. Aloe Blacc - Wake Me Up.mp3", 247)
+    assert score(wake, in_album) >= 0.8
+    assert score(wake, lib("Wake Me Up", "Avicii feat. Aloe Blacc", 247000, album="True")) >= 0.8
     rain = {"name": "Purple Rain", "artists": [{"name": "Prince"}], "duration_ms": 521207}
     band = lib("Purple Rain", "Prince & The Revolution", 521903, album="Purple Rain")
     assert score(rain, band) >= 0.8
@@ -370,6 +402,30 @@ def test_acts_named_after_the_artist_and_missing_guests() -> None:
     assert score(duet, slsk("@@s\\Velvet Harbour ft Mira Sol - Glasshouse.mp3", 200)) >= 0.8
     album = slsk("@@s\\Velvet Harbour - Tides (2020)\\03 - Glasshouse.flac", 200)
     assert score(duet, album) >= 0.8
+
+
+def test_lengths_apart_need_the_album() -> None:
+    """Lengths 3-7 s apart are one recording on the track's album or a compilation of hits; from
+    another album ("Stop Making Sense", a live film soundtrack) or none they are another take."""
+    place = {
+        "name": "This Must Be the Place (Naive Melody)",
+        "artists": [{"name": "Talking Heads"}],
+        "album": {"name": "Speaking in Tongues"},
+        "duration_ms": 296541,
+    }
+    other = slsk(
+        "@@n\\Talking Heads\\1984 - Stop Making Sense\\07 This Must Be the Place.flac", 300
+    )
+    assert score_details(place, other).gate == "take"
+    same = slsk(
+        "@@n\\Talking Heads\\1983 - Speaking in Tongues\\09 This Must Be the Place.flac", 300
+    )
+    assert score(place, same) >= 0.8
+    hits = lib("This Must Be the Place", "Talking Heads", 300500, album="The Best of Talking Heads")
+    assert score(place, hits) >= 0.8
+    assert (
+        score(place, lib(place["name"], "Talking Heads", 296000, album="Stop Making Sense")) >= 0.8
+    )
 
 
 def test_subtitles_taglines_and_nested_brackets() -> None:

@@ -2,10 +2,16 @@
 
 python -m tests.simulators --data-dir DIR [--host 127.0.0.1] [--spotify-port N] [--plex-port N]
                            [--slskd-port N] [--seed N] [--scale tiny|small|default] [--speed F]
+                           [--world generated|demo]
                            [--fault "slskd:POST /api/v0/searches status=429 retry_after=2 times=3"]
 
 Writes DIR/simulators.json (URLs, credentials, folders) once every simulator listens; runs until
 SIGINT or SIGTERM, then stops the servers, removes that file and exits 0.
+
+``--world generated`` (the default) serves ``World.generate(seed, scale)``; ``--world demo`` serves
+the auto-sync test world of ``tests/autosync_world.py`` (58 Spotify tracks, 29 in Plex, 20 of the
+rest on Soulseek as real audio files, some only in low quality, some nowhere; ``--scale`` is
+ignored), which ``scripts/develop`` uses so that an auto-sync visibly downloads and imports.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from .plex import PlexSimulator
 from .slskd import SlskdSimulator
 from .spotify import SpotifySimulator
 from .world import SCALES, World
+
+WORLDS = ("generated", "demo")
 
 SIMULATORS = ("spotify", "plex", "slskd")
 
@@ -63,6 +71,27 @@ def describe(info: dict[str, Any]) -> str:
     )
 
 
+def _demo_world(
+    spotify: SpotifySimulator, plex: PlexSimulator, slskd: SlskdSimulator, seed: int
+) -> dict[str, int]:
+    """Fill the simulators with the auto-sync world; its sizes, keyed like ``World.summary``."""
+    from tests.autosync_world import OWNED, build_world  # only for --world demo
+
+    world = build_world(spotify, plex, plex.music_section_key, slskd, seed=seed)
+    counts = world.counts()
+    return {
+        "tracks": len(world.tracks),
+        "playlists": 1,
+        "saved": len(world.saved),
+        "wanted": len(world.tracks),
+        "missing": len(world.tracks) - counts[OWNED],
+        "plex_tracks": counts[OWNED],
+        "peers": len(world.peers),
+        "shared_files": sum(len(peer.files) for peer in world.peers),
+        **{f"expected_{outcome}": n for outcome, n in sorted(counts.items())},
+    }
+
+
 async def serve(args: argparse.Namespace, faults: list[tuple[str, FaultRule]]) -> None:
     """Run until a stop signal arrives."""
     data_dir: Path = args.data_dir.resolve()
@@ -77,16 +106,29 @@ async def serve(args: argparse.Namespace, faults: list[tuple[str, FaultRule]]) -
     info_file.unlink(missing_ok=True)
 
     started = time.perf_counter()
-    world = World.generate(args.seed, args.scale)
-    generated = time.perf_counter() - started
     spotify = SpotifySimulator()
-    world.load_spotify(spotify)
     plex = PlexSimulator(library_dir=music)
-    world.load_plex(plex)
-    slskd = SlskdSimulator(downloads, peers=world.soulseek_peers(), time_scale=args.speed)
+    if args.world == "demo":
+        slskd = SlskdSimulator(downloads, time_scale=args.speed)
+        summary = _demo_world(spotify, plex, slskd, args.seed)
+    else:
+        world = World.generate(args.seed, args.scale)
+        world.load_spotify(spotify)
+        world.load_plex(plex)
+        slskd = SlskdSimulator(downloads, peers=world.soulseek_peers(), time_scale=args.speed)
+        summary = world.summary()
+    generated = time.perf_counter() - started
     sims: dict[str, Any] = {"spotify": spotify, "plex": plex, "slskd": slskd}
     for name, rule in faults:
         sims[name].faults.add(rule)
+
+    # Spotify keeps its tokens across restarts (so does a configuration that holds them).
+    tokens_file = data_dir / "spotify-tokens.json"
+    if tokens_file.exists():
+        spotify.restore_tokens(json.loads(tokens_file.read_text()))
+
+    def save_tokens() -> None:
+        tokens_file.write_text(json.dumps(spotify.saved_tokens()))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -121,8 +163,9 @@ async def serve(args: argparse.Namespace, faults: list[tuple[str, FaultRule]]) -
             "world": {
                 "seed": args.seed,
                 "scale": args.scale,
+                "kind": args.world,
                 "generated_seconds": round(generated, 3),
-                **world.summary(),
+                **summary,
             },
         }
         # Written whole, then renamed: a reader never sees half a file.
@@ -130,8 +173,15 @@ async def serve(args: argparse.Namespace, faults: list[tuple[str, FaultRule]]) -
         partial.write_text(json.dumps(info, indent=2, ensure_ascii=False))
         partial.replace(info_file)
         print(describe(info), flush=True)
-        await stop.wait()
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), 10)
+            except TimeoutError:
+                save_tokens()
+            else:
+                break
     finally:
+        save_tokens()
         for sim in (slskd, plex, spotify):
             await sim.stop()
         info_file.unlink(missing_ok=True)
@@ -149,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slskd-port", type=int, default=0, help="0: any free port")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", choices=list(SCALES), default="small")
+    parser.add_argument(
+        "--world",
+        choices=list(WORLDS),
+        default="generated",
+        help="generated: World.generate(seed, scale); demo: the auto-sync world (58 tracks)",
+    )
     parser.add_argument(
         "--speed", type=float, default=1.0, help="slskd time scale (0.1 = ten times faster)"
     )

@@ -4,13 +4,20 @@ A rule matches requests by method and path regex and makes them fail: an HTTP st
 with ``Retry-After``), a hang (the client's timeout fires), or a dropped connection. Rules are set
 from tests (``FaultInjector.add``), over HTTP (``POST /_sim/faults``) or on the command line
 (``--fault "POST /api/v0/searches status=429 retry_after=2 times=3"``).
+
+``FaultInjector.chaos(rate, seed)`` adds seeded random faults on top: each request that no rule
+matched fails with probability ``rate``, one of a 5xx (500, 502 or 503), a hang of
+``hang_delay`` seconds, a dropped connection or a 429 with ``Retry-After``, equally likely.
+``injected`` counts what was done, by kind.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+import random
 import re
 from typing import Any, Literal
 
@@ -65,11 +72,49 @@ class FaultRule:
         return cls(path=path, method=method, **kwargs)
 
 
+@dataclass
+class Chaos:
+    """Random faults on every route: the rate, the generator and the shapes they take."""
+
+    rate: float
+    rng: random.Random
+    hang_delay: float = 30.0
+    retry_after: float = 1.0
+    exempt: tuple[str, ...] = ()  # path regexes left alone
+
+    def draw(self, method: str, path: str) -> FaultRule | None:
+        """A fault for this request, or None (most of the time)."""
+        if any(re.search(pattern, path) for pattern in self.exempt):
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        kind = self.rng.choice(("5xx", "hang", "drop", "429"))
+        if kind == "5xx":
+            return FaultRule(path, method, status=self.rng.choice((500, 502, 503)))
+        if kind == "429":
+            return FaultRule(path, method, status=429, retry_after=self.retry_after)
+        return FaultRule(path, method, kind=kind, delay=self.hang_delay)  # type: ignore[arg-type]
+
+
 class FaultInjector:
     """The set of active fault rules of one simulator."""
 
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
+        self.random: Chaos | None = None
+        self.injected: Counter[str] = Counter()  # "status 503", "hang", "drop", "status 429"
+
+    def chaos(
+        self,
+        rate: float,
+        seed: int,
+        *,
+        hang_delay: float = 30.0,
+        retry_after: float = 1.0,
+        exempt: tuple[str, ...] = (),
+    ) -> None:
+        """Fail a ``rate`` share of the requests no rule matches, at random (seeded)."""
+        self.random = Chaos(rate, random.Random(seed), hang_delay, retry_after, exempt)
 
     def add(self, rule: FaultRule | str) -> FaultRule:
         """Add a rule (or a spec string); the newest matching rule wins."""
@@ -78,8 +123,9 @@ class FaultInjector:
         return parsed
 
     def clear(self) -> None:
-        """Remove every rule."""
+        """Remove every rule, and the random faults."""
         self.rules.clear()
+        self.random = None
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """Return the rule to apply to this request, consuming one of its ``times``."""
@@ -92,7 +138,7 @@ class FaultInjector:
                 if rule.times <= 0:
                     self.rules.remove(rule)
             return rule
-        return None
+        return self.random.draw(method, path) if self.random is not None else None
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -102,6 +148,7 @@ class FaultInjector:
         rule = self.take(request.method, request.path)
         if rule is None:
             return await handler(request)
+        self.injected[f"status {rule.status}" if rule.kind == "status" else rule.kind] += 1
         if rule.kind == "hang":
             await asyncio.sleep(rule.delay)
             return await handler(request)

@@ -199,6 +199,21 @@ class SpotifySimulator(LoopbackServer):
             "scope": scope,
         }
 
+    def saved_tokens(self) -> dict[str, Any]:
+        """The issued tokens (access expiries in wall-clock seconds), for ``restore_tokens``."""
+        offset = time.time() - time.monotonic()
+        return {
+            "access": {token: expiry + offset for token, expiry in self._access.items()},
+            "refresh": dict(self._refresh),
+        }
+
+    def restore_tokens(self, saved: dict[str, Any]) -> None:
+        """Tokens issued by an earlier run keep working, as Spotify's do across restarts."""
+        offset = time.time() - time.monotonic()
+        for token, expiry in saved.get("access", {}).items():
+            self._access[token] = float(expiry) - offset
+        self._refresh.update(saved.get("refresh", {}))
+
     def revoke_tokens(self) -> None:
         """Every issued token stops working (as when the user removes the app's access)."""
         self._access.clear()

@@ -166,3 +166,28 @@ def test_cli_rejects_a_malformed_fault(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert b"spotify:, plex: or slskd:" in result.stderr
     assert not (tmp_path / "simulators.json").exists()
+
+
+def test_cli_demo_world_keeps_spotify_tokens_across_restarts(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """``--world demo`` serves the auto-sync world; a token issued before a restart still works."""
+    info_file = tmp_path / "simulators.json"
+    process = _start(tmp_path, "--world", "demo")
+    try:
+        info = _wait_for_info(process, info_file)
+        assert info["world"]["kind"] == "demo"
+        assert (info["world"]["tracks"], info["world"]["plex_tracks"]) == (58, 29)
+        token = _spotify_token(info["spotify"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+    process = _start(tmp_path, "--world", "demo")
+    try:
+        spotify = _wait_for_info(process, info_file)["spotify"]
+        status, body = _get(f"{spotify['api_url']}/me", {"Authorization": f"Bearer {token}"})
+        assert status == 200
+        assert json.loads(body)["id"] == spotify["user_id"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0

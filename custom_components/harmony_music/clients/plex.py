@@ -99,10 +99,12 @@ class _Retry(Retry):  # type: ignore[misc,unused-ignore]
 
 def _retry_policy() -> Any:
     # Only idempotent reads are retried: a repeated POST/PUT could add playlist items twice.
+    # Two read failures (a dropped connection, a timeout) in a row are survived: a scan reads
+    # tens of pages, and one retry let a flaky network fail whole scans (the fault suite).
     return _Retry(
-        total=3,
+        total=4,
         connect=2,
-        read=1,
+        read=2,
         status=2,
         backoff_factor=0.25,
         status_forcelist=(429, 500, 502, 503, 504),

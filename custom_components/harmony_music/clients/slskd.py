@@ -182,6 +182,7 @@ class SearchBudget:
         self._sleep = sleep
         self._starts: deque[float] = deque()
         self.lock = asyncio.Lock()
+        self.waited = 0.0  # seconds spent waiting for the window, over the budget's life
 
     async def async_acquire(self) -> None:
         """Wait until one more search fits in the window (call with ``lock`` held)."""
@@ -192,7 +193,23 @@ class SearchBudget:
             if len(self._starts) < self.limit:
                 self._starts.append(now)
                 return
-            await self._sleep(self.window - (now - self._starts[0]))
+            pause = self.window - (now - self._starts[0])
+            self.waited += pause
+            await self._sleep(pause)
+
+    def seconds_for(self, count: int, per_search: float) -> float:
+        """How long ``count`` more searches take when each lasts ``per_search`` seconds.
+
+        The searches the window still allows go at their own pace; beyond them the budget sets
+        the pace (``limit`` per ``window``), unless the searches themselves are slower.
+        """
+        if count <= 0:
+            return 0.0
+        now = self._clock()
+        free = self.limit - sum(1 for start in self._starts if now - start < self.window)
+        pace = max(per_search, self.window / self.limit)
+        free = max(0, min(free, count))
+        return free * per_search + (count - free) * pace
 
 
 class SlskdClient:

@@ -302,7 +302,7 @@ class EnqueueResult:
     def from_api(cls, data: Any, requested: Iterable[str]) -> EnqueueResult:
         if not isinstance(data, dict):
             return cls((), (), confirmed=False)
-        enqueued = tuple(transfers(data.get("enqueued") or []))
+        enqueued = tuple(transfers(objects(data.get("enqueued"))))
         failed: list[EnqueueFailure] = []
         for item in data.get("failed") or [] if isinstance(data.get("failed"), list) else []:
             if isinstance(item, str):

@@ -191,12 +191,18 @@ class SpotifyClient:
 
     async def async_saved_tracks(self) -> list[SpotifySavedTrack]:
         """The user's saved tracks ("Liked Songs") that are playable, newest first."""
+        return [saved async for saved in self.async_iter_saved_tracks() if saved is not None]
+
+    async def async_iter_saved_tracks(self) -> AsyncIterator[SpotifySavedTrack | None]:
+        """The saved tracks page by page, newest first; None for an entry left out (a local
+        file, an episode, an unplayable or removed track).
+
+        A page's JSON is dropped once its tracks are handed on: 20,000 saved tracks read into
+        one list keep some 300,000 objects alive for the garbage collector to walk."""
         params = {"limit": str(SAVED_PAGE), "market": "from_token"}
-        return [
-            SpotifySavedTrack(added_at(entry), track, entry)
-            async for entry in self._pages("/me/tracks", params)
-            if (track := playable_track(entry)) is not None
-        ]
+        async for entry in self._pages("/me/tracks", params):
+            track = playable_track(entry)
+            yield None if track is None else SpotifySavedTrack(added_at(entry), track, entry)
 
     @staticmethod
     def playlist_changed(playlist: SpotifyPlaylist, known_snapshot_id: str | None) -> bool:

@@ -50,6 +50,16 @@ def credit_names(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=65536)
+def credit_guests(text: str) -> frozenset[str]:
+    """Compact names of the guests a credit names after "feat."/"ft."/"with" ("Avicii feat.
+    Aloe Blacc" -> aloeblacc)."""
+    found = _FEATURING.search(text)
+    if found is None:
+        return frozenset()
+    return frozenset(credit_names(_FEAT_WORD.sub(" ", found.group(0))) - _NOT_ARTISTS)
+
+
 def guest_units(featured: tuple[str, ...]) -> frozenset[str]:
     """Each guest named in a title's feat./with credit, one compact name per guest."""
     units: set[str] = set()
@@ -124,6 +134,15 @@ def same_band(primary: str, credit: str) -> bool:
         return True
     compact = credit.replace(" ", "")
     return acronym(primary) == compact or acronym(credit) == primary.replace(" ", "")
+
+
+def words_beside(primary: str, credit: str) -> str:
+    """The words a credit holds besides the primary artist's whole name ("experience" of "jimi
+    hendrix experience"), or '' when it does not hold that name with more words."""
+    if " " not in primary or primary == credit:
+        return ""
+    before, found, after = f" {credit} ".partition(f" {primary} ")
+    return f"{before} {after}".strip() if found else ""
 
 
 def contains_phrase(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ artist not be another one, the lengths lie within DURATION_GATE_S (see scoring).
 
 from __future__ import annotations
 
+from .albums import compilation
 from .artists import (
     artist_units,
     contains_phrase,
@@ -14,6 +15,7 @@ from .artists import (
     named_among,
     other_act,
     same_band,
+    words_beside,
 )
 from .fields import years
 from .readings import CandidateFeatures, Reading
@@ -23,6 +25,7 @@ from .thresholds import (
     DURATION_EXACT_S,
     DURATION_GATE_S,
     FEATURED_ONLY_ARTIST,
+    NAMED_BAND,
     NO_ARTIST,
     SECONDARY_ARTIST,
     SHORT_TITLE,
@@ -67,7 +70,8 @@ def title_part(track: TrackFeatures, reading: Reading) -> float:
 
 def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
     """1.0 same artist, 0.9 another credited artist, 0.0 another artist, 0.35 no artist known,
-    0.3 only a featured artist of the title; None when scripts differ and nothing can tell."""
+    0.3 only a featured artist of the title, NAMED_BAND a band named after the artist (see
+    band_vouched); None when scripts differ and nothing can tell."""
     units = reading.artist_units
     if track.primary_units and (
         track.primary_units & units
@@ -87,6 +91,9 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
         and not other_act(reading.artist_words, track.primary_words)
         and not named_after(track.primary_words, reading.artist_words)
     ):
+        rest = tuple(words_beside(track.primary_words, reading.artist_words).split())
+        if rest and not any(contains_phrase(rest, words) for words in track.secondary_tokens):
+            return NAMED_BAND  # "The Jimi Hendrix Experience", or "The Elvis Presley Experience"
         return 1.0
     if track.non_latin_artist or reading.artist_non_latin:
         return None
@@ -101,13 +108,45 @@ def artist_part(track: TrackFeatures, reading: Reading) -> float | None:
     return 0.0
 
 
+def album_named(track: TrackFeatures, reading: Reading) -> str:
+    """The track's album, or the film or show its title says it is from ("Happy - From
+    \"Despicable Me 2\"" in a soundtrack folder), when the copy's album is that one; else ''."""
+    if not track.album or not reading.album:
+        return ""
+    return next(
+        (
+            name
+            for name in (track.album, track.source)
+            if name and title_similarity(name, reading.album) >= TITLE_GATE
+        ),
+        "",
+    )
+
+
+def band_vouched(track: TrackFeatures, reading: Reading) -> bool:
+    """A band named after the artist ("The Jimi Hendrix Experience") is the artist's own band
+    only when its album is the track's or names the artist ("Experience Hendrix: The Best of
+    Jimi Hendrix"): tribute acts are named that way too ("The Elvis Presley Experience")."""
+    return bool(album_named(track, reading)) or contains_phrase(
+        tuple(reading.album.split()), track.primary_tokens
+    )
+
+
 def extra_guest(track: TrackFeatures, reading: Reading) -> bool:
     """The copy features someone the track credits nowhere: a remix with a new verse, a duet
-    version billed to both ("Billie Eilish & Justin Bieber - bad guy")."""
+    version billed to both ("Billie Eilish & Justin Bieber - bad guy"). A guest named only in
+    the credit ("Avicii feat. Aloe Blacc", a singer Spotify leaves out) is let through only
+    from the track's album: loose, "Dua Lipa feat. DaBaby - Levitating" is the guest's version."""
     if reading.title.featured:
         guests = guest_units(reading.title.featured)
         if guests and not guests <= track.all_units:
             return True
+    if (
+        reading.guests
+        and any(not named_among(g, track.all_units, track.credit_compacts) for g in reading.guests)
+        and not album_named(track, reading)
+    ):
+        return True
     credited = reading.credited
     if not credited or not credited & track.all_units:
         return False  # not a credit naming the track's artists and more: the artist part decides
@@ -192,6 +231,15 @@ def edition_shown(track: TrackFeatures, reading: Reading) -> bool:
         return True
     written = years(reading.edition_text)
     return not written or track.edition_year in written
+
+
+def other_take(track: TrackFeatures, reading: Reading, duration: float | None) -> bool:
+    """Lengths more than DURATION_EXACT_S apart are one recording only on the track's album or
+    a compilation of hits (masters faded or cut differently): a copy from another album, or
+    none, at another length is another take (a live album not named so, a re-recording)."""
+    if duration is None or duration >= 1.0:
+        return False
+    return not album_named(track, reading) and not compilation(reading.album)
 
 
 def same_length(track: TrackFeatures, cand: CandidateFeatures) -> bool:

@@ -4,6 +4,7 @@ length can pass the duration gate, by bisection instead of one check per item.""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
 from .thresholds import DURATION_GATE_S
 
@@ -16,7 +17,7 @@ _SLACK_S = 1e-6
 class LengthWindow:
     """Positions of one title's items by length; those without a length always come along."""
 
-    def __init__(self, positions: list[int], durations: list[float | None]) -> None:
+    def __init__(self, positions: Sequence[int], durations: list[float | None]) -> None:
         timed = sorted((length, index) for index in positions if (length := durations[index]))
         self._lengths = [length for length, _ in timed]
         self._positions = [index for _, index in timed]

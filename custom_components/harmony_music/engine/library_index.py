@@ -7,18 +7,19 @@ index picks what ``best_match`` over the whole library picks.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 import re
 from typing import Any
 
 from .artists import artist_units
+from .collector import collection_paused
 from .fields import ODD_INPUT, duration_seconds, is_mapping, normal_isrc, text, track_isrc
 from .length_windows import WINDOWED, LengthWindow
 from .library_item import library_features
 from .near_titles import NearTitles
 from .normalize import drop_article, flatten_brackets, fold, is_non_latin, japanese_reading
+from .postings import file_under, seal
 from .readings import CandidateFeatures
 from .scoring import details_from_features
 from .spotify_track import track_features
@@ -49,11 +50,15 @@ class LibraryIndex:
     """Blocking index over a library: ISRC map and title keys, so a diff never compares all pairs."""
 
     def __init__(self, library: Sequence[Mapping[str, Any]]) -> None:
+        with collection_paused():  # see collector.py
+            self._build(library)
+
+    def _build(self, library: Sequence[Mapping[str, Any]]) -> None:
         self._library = library
         self._features: dict[int, CandidateFeatures | None] = {}
         self._keys: list[str] = []
-        self._by_isrc: dict[str, list[int]] = defaultdict(list)
-        self._by_title: dict[str, list[int]] = defaultdict(list)  # by title key without spaces
+        self._by_isrc: dict[str, Sequence[int]] = {}
+        self._by_title: dict[str, Sequence[int]] = {}  # title key, no spaces
         # Durations and ISRCs by position make the duration gate a list lookup.
         self._durations: list[float | None] = []
         self._isrcs: list[str] = []
@@ -72,7 +77,7 @@ class LibraryIndex:
             durations.append(duration_seconds(item.get("duration_ms"), milliseconds=True))
             code = normal_isrc(item.get("isrc"))
             if code:
-                by_isrc[code].append(index)
+                file_under(by_isrc, code, index)
             isrcs.append(code or "")
             title = item.get("title")
             key = title_key(title) if isinstance(title, str) else ""
@@ -81,8 +86,15 @@ class LibraryIndex:
                 if isinstance(title, str) and not title.isascii() and is_non_latin(title):
                     self._non_latin.add(index)
                 compact = key.replace(" ", "")
-                by_title[compact].append(index)
+                file_under(by_title, compact, index)
                 near.add(index, key, compact)
+        seal(by_isrc)
+        seal(by_title)
+        near.seal()
+
+    def forget_features(self) -> None:
+        """Drop the features parsed so far (after a whole-library pass: see ``caches.py``)."""
+        self._features.clear()
 
     def _candidate(self, index: int) -> CandidateFeatures | None:
         if index not in self._features:
@@ -101,10 +113,10 @@ class LibraryIndex:
         """Library positions worth scoring for this track (a handful, never the whole library)."""
         return self._positions(text(track.get("name")), track_isrc(track))[0]
 
-    def _titled(self, key: str, length_s: float | None) -> list[int]:
+    def _titled(self, key: str, length_s: float | None) -> Sequence[int]:
         """Items filed under a title key; of a long list, only those the length gate may pass."""
         compact = key.replace(" ", "")
-        positions = self._by_title.get(compact, [])
+        positions = self._by_title.get(compact, ())
         if length_s is None or len(positions) < WINDOWED:
             return positions
         window = self._windows.get(compact)
@@ -120,7 +132,7 @@ class LibraryIndex:
         With ``length_s``, same-titled items of other lengths may be left out (never others)."""
         key = title_key(name)
         found: dict[int, None] = {}
-        for index in self._by_isrc.get(isrc, []) if isrc else []:
+        for index in self._by_isrc.get(isrc, ()) if isrc else ():
             found[index] = None
         for index in self._titled(key, length_s):
             found[index] = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .artists import artist_units, co_billed
+from .artists import artist_units, co_billed, credit_guests
 from .fields import duration_seconds, normal_isrc, text
 from .normalize import drop_article, fold, is_non_latin
 from .readings import CandidateFeatures, Reading
@@ -41,6 +41,7 @@ def library_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
         artist_non_latin=is_non_latin(artist),
         album_remaster=album_title.remaster,
         credited=co_billed(artist),
+        guests=credit_guests(artist),
         edition_text=(album,),
     )
     return CandidateFeatures(

@@ -10,19 +10,18 @@ with one concern each:
 - ``readings``: what a candidate was read as;
 - ``library_index``: whole-library diffs without comparing every pair, with ``near_titles``
   (titles that can pass the title gate) and ``length_windows`` (common titles cut by length);
+- ``albums``: what an album name says (shared by many artists, a compilation of hits);
 - ``thresholds``: the numbers decisions turn on; ``audio_formats``: audio file extensions.
 """
 
 from __future__ import annotations
 
-from .artists import artist_units, co_billed
+from .caches import clear_caches
 from .details import MatchDetails
-from .library_index import LibraryIndex, title_key
-from .normalize import fold
+from .library_index import LibraryIndex
 from .scoring import best_match, candidate_features, details_from_features, score, score_details
 from .spotify_track import TrackFeatures, track_features
 from .thresholds import DEFAULT_CONFIDENCE_THRESHOLD
-from .versions import album_versions, classify, parse_title
 
 __all__ = [
     "DEFAULT_CONFIDENCE_THRESHOLD",
@@ -37,9 +36,3 @@ __all__ = [
     "score_details",
     "track_features",
 ]
-
-
-def clear_caches() -> None:
-    """Forget memoised text features: benchmarks time cold runs, long-lived callers free memory."""
-    for cached in (title_key, artist_units, co_billed, fold, parse_title, album_versions, classify):
-        cached.cache_clear()

@@ -10,14 +10,14 @@ among hundreds of thousands of titles holding "love".
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from itertools import combinations, permutations
 from math import comb
 import re
 
 from .normalize import drop_article
+from .postings import file_under, seal
 from .similarity import (
     CATALOGUE,
     TEXTESE,
@@ -57,19 +57,26 @@ class NearTitles:
     """
 
     def __init__(
-        self, keys: list[str], by_title: dict[str, list[int]], non_latin: set[int]
+        self, keys: list[str], by_title: dict[str, Sequence[int]], non_latin: set[int]
     ) -> None:
         self._keys = keys  # title keys by library position
         self._by_title = by_title  # positions by title key without spaces
         self._non_latin = non_latin
-        self._by_words: dict[frozenset[str], list[int]] = defaultdict(list)
-        self._by_sized_word: dict[tuple[str, int], list[int]] = defaultdict(list)
-        self._by_form: dict[str, list[int]] = defaultdict(list)  # other spellings, no spaces
-        self._by_lead: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        self._by_words: dict[frozenset[str], Sequence[int]] = {}
+        self._by_sized_word: dict[tuple[str, int], Sequence[int]] = {}
+        self._by_form: dict[str, Sequence[int]] = {}  # other spellings, no spaces
+        self._by_lead: dict[tuple[str, ...], Sequence[int]] = {}
         # Built on first use: only romanisations need them.
-        self._by_token: dict[str, list[int]] | None = None
-        self._non_latin_tokens: dict[str, list[int]] = {}
-        self._skeleton_scopes: dict[str, dict[str, list[int]]] = {}
+        self._by_token: dict[str, Sequence[int]] | None = None
+        self._non_latin_tokens: dict[str, Sequence[int]] = {}
+        self._skeleton_scopes: dict[str, dict[str, Sequence[int]]] = {}
+
+    def seal(self) -> None:
+        """The build is done: posting lists become tuples the garbage collector leaves alone."""
+        seal(self._by_words)
+        seal(self._by_sized_word)
+        seal(self._by_form)
+        seal(self._by_lead)
 
     def add(self, index: int, key: str, compact: str) -> None:
         """File one title key (``compact``: without spaces), once per library item from the
@@ -82,19 +89,19 @@ class NearTitles:
         count = len(words)
         if count > SHORT_TITLE_WORDS:
             word_set = frozenset(words)
-            self._by_words[word_set].append(index)
-            self._by_lead[tuple(words[:SHORT_TITLE_WORDS])].append(index)
+            file_under(self._by_words, word_set, index)
+            file_under(self._by_lead, tuple(words[:SHORT_TITLE_WORDS]), index)
             if len(word_set) >= _POSTED_SIZE:
                 self._post(index, word_set)
         elif count > 1 and (words[0] == words[1] or words[-1] in words[:-1]):
-            self._by_words[frozenset(words)].append(index)
+            file_under(self._by_words, frozenset(words), index)
         if not compact.isalpha() or key.startswith(_ARTICLES) or not _TEXTESE.isdisjoint(words):
             self._add_unusual(index, key, compact)
 
     def _post(self, index: int, word_set: frozenset[str]) -> None:
         size = len(word_set)
         for word in word_set:
-            self._by_sized_word[word, size].append(index)
+            file_under(self._by_sized_word, (word, size), index)
 
     def _add_unusual(self, index: int, key: str, compact: str) -> None:
         """A digit, a second article or text-speak: more word sets and spellings to file."""
@@ -102,11 +109,11 @@ class NearTitles:
         # "Suite No. 1, BWV 1007" passes "Suite No. 1" once catalogue numbers go.
         for word_set in {frozenset(plain.split()), frozenset(CATALOGUE.sub(" ", plain).split())}:
             if word_set:
-                self._by_words[word_set].append(index)
+                file_under(self._by_words, word_set, index)
                 if len(word_set) >= _POSTED_SIZE:
                     self._post(index, word_set)
         for form in {plain.replace(" ", ""), textese(plain).replace(" ", "")} - {compact}:
-            self._by_form[form].append(index)
+            file_under(self._by_form, form, index)
 
     def search(self, key: str, transliterated: bool, found: dict[int, None]) -> None:
         """Add to ``found`` every library title near ``key`` (a title key)."""
@@ -142,7 +149,7 @@ class NearTitles:
                 found[index] = None
         # A library item filed under the title's first words ("Killing Me Softly").
         for size in range(SHORT_TITLE_WORDS, len(words)):
-            for index in self._by_title.get("".join(words[:size]), []):
+            for index in self._by_title.get("".join(words[:size]), ()):
                 found[index] = None
 
     def _similar_sets(self, word_set: frozenset[str], pool: set[int]) -> None:
@@ -167,7 +174,7 @@ class NearTitles:
             # Prefix filtering among titles of m words: one passing holds `need` of our n
             # words, so it holds one of the n - need + 1 rarest.
             postings = sorted(
-                (self._by_sized_word.get((word, m), []) for word in word_set), key=len
+                (self._by_sized_word.get((word, m), ()) for word in word_set), key=len
             )
             if need == n:
                 found = set(postings[0])
@@ -194,18 +201,20 @@ class NearTitles:
         for token in present[:2]:
             pool.update(source.get(token, ()))
 
-    def _tokens(self) -> dict[str, list[int]]:
+    def _tokens(self) -> dict[str, Sequence[int]]:
         """Positions by word as text-speak spells it ('2 U'), over all items and non-Latin ones."""
         if self._by_token is None:
-            by_token: dict[str, list[int]] = defaultdict(list)
-            non_latin: dict[str, list[int]] = defaultdict(list)
+            by_token: dict[str, Sequence[int]] = {}
+            non_latin: dict[str, Sequence[int]] = {}
             for index, key in enumerate(self._keys):
                 for word in key.split():
                     token = TEXTESE.get(word, word)
-                    by_token[token].append(index)
+                    file_under(by_token, token, index)
                     if index in self._non_latin:
-                        non_latin[token].append(index)
-            self._by_token, self._non_latin_tokens = dict(by_token), dict(non_latin)
+                        file_under(non_latin, token, index)
+            seal(by_token)
+            seal(non_latin)
+            self._by_token, self._non_latin_tokens = by_token, non_latin
         return self._by_token
 
     def _by_skeleton(self, key: str, transliterated: bool) -> Iterable[int]:
@@ -219,9 +228,10 @@ class NearTitles:
         scope = "all" if transliterated else "non_latin"
         if scope not in self._skeleton_scopes:
             indices = range(len(self._keys)) if transliterated else sorted(self._non_latin)
-            skeletons: dict[str, list[int]] = defaultdict(list)
+            skeletons: dict[str, Sequence[int]] = {}
             for index in indices:
                 if self._keys[index]:
-                    skeletons[skeleton(self._keys[index])].append(index)
+                    file_under(skeletons, skeleton(self._keys[index]), index)
+            seal(skeletons)
             self._skeleton_scopes[scope] = skeletons
         return self._skeleton_scopes[scope].get(wanted, ())

@@ -60,8 +60,11 @@ def slskd_landing(downloads_dir: Path, remote_path: str) -> Path | None:
     parts = remote_parts(remote_path)
     if not parts:
         return None
-    relative = PurePath(*parts[-2:]) if len(parts) >= 2 else PurePath(parts[-1])
-    if any(part in ("..", ".") for part in relative.parts) or relative.is_absolute():
+    # Checked before PurePath, which drops "." parts ("." alone would name the folder itself).
+    if any(part in ("..", ".") for part in parts[-2:]):
+        return None
+    relative = PurePath(*parts[-2:])
+    if relative.is_absolute():
         return None
     candidate = downloads_dir / relative
     return candidate if inside(downloads_dir, candidate) else None

@@ -25,6 +25,7 @@ class Reading:
     edition_text: tuple[str, ...] = ()
     untitled: bool = False  # named by a number only ("Track03.flac"), unless that is the title
     credited: frozenset[str] = frozenset()  # artists billed side by side (artists.co_billed)
+    guests: frozenset[str] = frozenset()  # guests the credit names after "feat." (credit_guests)
 
 
 @dataclass(frozen=True)

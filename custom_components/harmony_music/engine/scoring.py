@@ -7,17 +7,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-import re
 from typing import Any
 
+from .albums import generic_album
 from .details import MatchDetails
 from .fields import ODD_INPUT, is_mapping
 from .gates import (
+    album_named,
     artist_part,
+    band_vouched,
     duration_part,
     edition_shown,
     extra_guest,
     missing_guest,
+    other_take,
     subtitles_conflict,
     title_part,
     versions_compatible,
@@ -30,19 +33,13 @@ from .spotify_track import TrackFeatures, track_features
 from .thresholds import (
     ALBUM_VOUCHED_ARTIST,
     DEFAULT_CONFIDENCE_THRESHOLD,
+    NAMED_BAND,
     NO_ARTIST,
     SECONDARY_ARTIST,
     SHORT_TITLE,
     TITLE_GATE,
     UNTITLED_VOUCHED,
     WEIGHTS,
-)
-
-# Album names that many artists share: they vouch for nothing.
-_GENERIC_ALBUM = re.compile(
-    r"^(?:(?:the )?(?:very )?(?:best|greatest|essential|ultimate)\b.*|(?:greatest )?hits\b.*"
-    r"|singles|gold|collection|anthology|live|unplugged|remixes|untitled|soundtrack|ost|"
-    r"music|misc|unknown album|various|compilation)$"
 )
 
 
@@ -82,6 +79,8 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         parts["artist"] = artist
         if artist == 0.0:
             return MatchDetails(0.0, "artist", parts)
+        if artist == NAMED_BAND and not band_vouched(track, reading):
+            return MatchDetails(0.0, "band", parts)
     if title == SHORT_TITLE and artist != 1.0:
         return MatchDetails(0.0, "evidence", parts)
 
@@ -90,24 +89,17 @@ def score_reading(track: TrackFeatures, cand: CandidateFeatures, reading: Readin
         parts["duration"] = duration
         if duration == 0.0:
             return MatchDetails(0.0, "duration", parts)
+        if other_take(track, reading, duration):
+            return MatchDetails(0.0, "take", parts)
     if (artist is None or artist == SECONDARY_ARTIST or title < 1.0) and duration != 1.0:
         # A transliterated title, another credited artist or a near title: only with the
         # same length is it the same recording.
         return MatchDetails(0.0, "evidence", parts)
 
     if track.album and reading.album:
-        # The film or show a title says it is from is an album it appears on ("Happy - From
-        # \"Despicable Me 2\"" in a soundtrack folder).
-        album = next(
-            (
-                name
-                for name in (track.album, track.source)
-                if name and title_similarity(name, reading.album) >= TITLE_GATE
-            ),
-            "",
-        )
+        album = album_named(track, reading)
         parts["album"] = 1.0 if album else 0.5
-        if artist == NO_ARTIST and album and duration == 1.0 and not _GENERIC_ALBUM.match(album):
+        if artist == NO_ARTIST and album and duration == 1.0 and not generic_album(album):
             # No artist in the path, but the album folder and the length agree.
             parts["artist"] = ALBUM_VOUCHED_ARTIST
 
@@ -143,7 +135,7 @@ def _untitled(track: TrackFeatures, cand: CandidateFeatures, reading: Reading) -
         title_similarity(track.album, reading.album) >= TITLE_GATE
     )
     parts["album"] = 1.0 if same_album else 0.0
-    if not same_album or _GENERIC_ALBUM.match(track.album):
+    if not same_album or generic_album(track.album):
         return MatchDetails(0.0, "evidence", parts)
     duration = duration_part(track, cand)
     parts["duration"] = duration or 0.0

@@ -4,11 +4,17 @@ Soulseek matches every word of a query against the whole path, so fewer, sharper
 more: brackets ("(feat. X)", "(2011 Remaster)") and punctuation are dropped. The ladder stops
 at the first query whose results hold the recording; the title-only rung is the loosest and
 is only trusted when the file's path names the artist.
+
+The title rung exists for artists whose name the network spells differently from Spotify. Once a
+query with the artist's words has returned a file whose path names the artist, the network is
+known to spell it our way, and every file the title rung could accept (it must name the artist)
+holds all the words of the artist + title query already searched: the rung would spend a search
+on results already seen, so it is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import re
 from typing import Any
@@ -90,5 +96,12 @@ def ladder(track: Mapping[str, Any]) -> list[Query]:
 
 def path_names_artist(filename: str, artist: str) -> bool:
     """Whether a remote path mentions the artist (for the title-only rung)."""
+    return any_names_artist((filename,), artist)
+
+
+def any_names_artist(filenames: Iterable[str], artist: str) -> bool:
+    """Whether any of the remote paths mentions the artist."""
     wanted = plain(artist)
-    return bool(wanted) and wanted in plain(filename.replace("\\", " ").replace("_", " "))
+    return bool(wanted) and any(
+        wanted in plain(name.replace("\\", " ").replace("_", " ")) for name in filenames
+    )

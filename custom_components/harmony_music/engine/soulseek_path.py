@@ -11,7 +11,7 @@ from dataclasses import replace
 import re
 from typing import Any
 
-from .artists import artist_units, co_billed
+from .artists import artist_units, co_billed, credit_guests
 from .audio_formats import AUDIO_EXTENSIONS
 from .fields import duration_seconds, text
 from .normalize import drop_article, fold, is_non_latin
@@ -183,6 +183,7 @@ def soulseek_features(candidate: Mapping[str, Any]) -> CandidateFeatures:
                 artist_non_latin=is_non_latin(credit),
                 folder_names=folder_names,
                 credited=co_billed(credit),
+                guests=credit_guests(credit),
                 untitled=untitled,
                 edition_text=folder_texts,
             )

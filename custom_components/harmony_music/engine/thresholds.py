@@ -14,6 +14,7 @@ DURATION_GATE_S: Final = 7.0
 SECONDARY_ARTIST: Final = 0.9  # another artist the track credits
 FEATURED_ONLY_ARTIST: Final = 0.3  # credited to a guest of the title only: likely their version
 NO_ARTIST: Final = 0.35
+NAMED_BAND: Final = 0.85  # a band named after the artist, vouched for by its album
 ALBUM_VOUCHED_ARTIST: Final = 0.6
 # The title part of a file named by its number alone, in its artist's album folder.
 UNTITLED_VOUCHED: Final = 0.8

@@ -1,7 +1,8 @@
 """Which collected tracks the library lacks, filtered and ordered for downloading.
 
 Runs in an executor: a 20,000-track account against a 100,000-item library is about two
-seconds of matching (see benchmarks/library_index.py).
+seconds of matching (see benchmarks/library_index.py). It leaves the engine's caches and the
+index's feature cache empty (``caches.py`` says why).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .caches import clear_caches
+from .collector import collection_paused
 from .library_index import LibraryIndex
 
 SAVED = "saved"
@@ -73,15 +76,20 @@ def library_diff(
     """What the library lacks, best first (each track gets its ``priority``)."""
     missing: list[dict[str, Any]] = []
     owned = excluded = 0
-    for track_id, track in tracks.items():
-        if not allowed(track, include, exclude):
-            excluded += 1
-            continue
-        if index.match(track, threshold) is not None:
-            owned += 1
-            continue
-        missing.append(
-            {**track, "priority": priority(track, sources.get(track_id, ()), favourites)}
-        )
+    with collection_paused():
+        try:
+            for track_id, track in tracks.items():
+                if not allowed(track, include, exclude):
+                    excluded += 1
+                    continue
+                if index.match(track, threshold) is not None:
+                    owned += 1
+                    continue
+                missing.append(
+                    {**track, "priority": priority(track, sources.get(track_id, ()), favourites)}
+                )
+        finally:
+            index.forget_features()
+            clear_caches()
     missing.sort(key=lambda t: (-int(t["priority"]), str(t["id"])))
     return Diff(missing, owned, excluded)

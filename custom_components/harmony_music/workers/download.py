@@ -48,8 +48,8 @@ from ..const import (
     OPT_SYNC_WORKER_CONCURRENCY,
 )
 from ..engine.file_choice import FileChoice, Peer, QualityRules, choose_files
-from ..engine.paths import clash_renamed, inside, safe_name, slskd_landing
-from ..engine.search_ladder import first_artist, ladder, path_names_artist
+from ..engine.paths import clash_renamed, inside, remote_parts, safe_name, slskd_landing
+from ..engine.search_ladder import any_names_artist, first_artist, ladder, path_names_artist
 from ..store import Download, DownloadPhase, DownloadState, Job, JobState, JobType, Store
 from .queue import JobQueue, PermanentJobError, QueueWorker, RetryableJobError
 from .state import QueueWorkerState, WorkerStatus
@@ -130,11 +130,25 @@ def peer_dedupe_key(username: str, filenames: Sequence[str]) -> str:
     return "download:peer:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+PROGRESS_INTERVAL = 10.0  # seconds between two publications of the same transfers' progress
+
+
+@dataclass(frozen=True)
+class ActiveDownload:
+    """One transfer in progress, as a dashboard shows it."""
+
+    file: str  # the file's name, without the peer's folders
+    username: str
+    percent: float
+    speed: float  # bytes per second
+
+
 @dataclass
 class DownloadWorkerState(QueueWorkerState):
     """What the download worker publishes."""
 
     active_downloads: int = 0
+    downloads: tuple[ActiveDownload, ...] = ()  # the transfers in progress, oldest first
     throughput: float = 0.0  # bytes per second over the transfers in progress
     paused: bool = False
     pause_reason: str | None = None
@@ -160,6 +174,15 @@ class Verified:
     artist: str | None = None
     title: str | None = None
     isrc: str | None = None
+
+
+def staging_path(downloads_dir: Path, row: Download) -> Path:
+    """Where a row's file waits for its import: one folder per job, the peer's name made safe."""
+    target = downloads_dir / STAGING / str(row.job_id)
+    target = target / safe_name(Path(row.filename.replace("\\", "/")).name)
+    if not inside(downloads_dir, target):
+        raise DownloadFailed("the staging path left the downloads folder", DownloadPhase.VERIFY)
+    return target
 
 
 def verify_file(path: Path, size: int, expected_length: float | None) -> Verified:
@@ -226,7 +249,8 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
             idle_interval=lambda: self._option(OPT_SYNC_POLL_INTERVAL_IDLE),
             on_outage=self._poll_outage,
         )
-        self._progress: dict[int, tuple[float, float]] = {}  # download id -> (bytes/s, %)
+        self._progress: dict[int, ActiveDownload] = {}  # by download id
+        self._progress_published = 0.0
         self._refresh_folders: set[str] = set()
         self._plex_refresh = Debouncer(
             hass,
@@ -670,20 +694,35 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
 
         return await self.hass.async_add_executor_job(choose_all)
 
+    async def async_names_artist(
+        self, responses: Sequence[SlskdSearchResponse], artist: str
+    ) -> bool:
+        """Whether a file of the responses names the artist in its path (in the executor)."""
+        return await self.hass.async_add_executor_job(
+            lambda: any_names_artist((f.filename for r in responses for f in r.files), artist)
+        )
+
     async def async_search_track(
-        self, track: Mapping[str, Any], searched: set[str] | None = None
+        self,
+        track: Mapping[str, Any],
+        searched: set[str] | None = None,
+        *,
+        artist_seen: bool = False,
     ) -> SearchOutcome:
         """Walk the query ladder until a query finds the recording within the rules.
 
         ``searched`` holds the (case-folded) queries whose results the caller already tried for
         this track; they are not spent again, and the ones searched now are added.
+        ``artist_seen``: results the caller tried already named the artist, so the title rung
+        is skipped (``engine/search_ladder.py`` says why).
         Raises the client's error when slskd cannot search (logged out, unreachable).
         """
         outcome = SearchOutcome()
         done = searched if searched is not None else set()
+        artist = first_artist(track)
         for query in ladder(track):
             key = query.text.casefold()
-            if key in done:
+            if key in done or (query.strict_artist and artist_seen):
                 continue
             done.add(key)
             responses = await self.async_soulseek_search(query.text)
@@ -696,6 +735,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 outcome.good = good
                 return outcome
             outcome.low = outcome.low or low
+            artist_seen = artist_seen or await self.async_names_artist(responses, artist)
         return outcome
 
     async def _async_track_failed(
@@ -787,6 +827,14 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         return await self.hass.async_add_executor_job(self._look_for, landing, row.size) is not None
 
     async def _async_enqueue(self, row: Download) -> tuple[SlskdTransfer, Download]:
+        if (
+            ".." in remote_parts(row.filename)
+            or slskd_landing(self.downloads_dir, row.filename) is None
+        ):
+            # slskd refuses '..' (400) and such a file could never be landed: the next file.
+            raise DownloadFailed(
+                "the peer's file name cannot be stored safely", DownloadPhase.TRANSFER
+            )
         async with self._enqueue_slots:
             try:
                 result = await self.slskd.async_enqueue_download(
@@ -843,7 +891,12 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     await self._async_give_up(row, transfer)
                     await self.store.peers.async_record(row.username, success=False)
                     raise RetryableJobError(f"{stuck}: cancelled at slskd")
-                self._progress[row.id] = (transfer.average_speed, transfer.percent_complete)
+                self._progress[row.id] = ActiveDownload(
+                    remote_parts(row.filename)[-1] if row.filename else "",
+                    row.username,
+                    round(transfer.percent_complete, 1),
+                    transfer.average_speed,
+                )
                 self._publish_progress()
                 if abs(transfer.percent_complete - row.progress) >= 1:
                     row = await self.store.downloads.async_update(
@@ -902,9 +955,16 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
 
     @callback
     def _publish_progress(self) -> None:
+        """A transfer starting or ending shows at once; progress at most every few seconds."""
+        started_or_ended = len(self._progress) != self.state.active_downloads
+        now = time.monotonic()
+        if not started_or_ended and now - self._progress_published < PROGRESS_INTERVAL:
+            return
+        self._progress_published = now
         self.state.active_downloads = len(self._progress)
-        self.state.throughput = round(sum(speed for speed, _ in self._progress.values()), 1)
-        self.publish(force=False)
+        self.state.downloads = tuple(self._progress.values())
+        self.state.throughput = round(sum(d.speed for d in self._progress.values()), 1)
+        self.publish()
 
     # --- landing ------------------------------------------------------------------------
     async def _async_land(self, row: Download, length: float | None) -> Download:
@@ -938,6 +998,9 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         """Where slskd put the file, once it is there whole (bounded wait)."""
         if row.local_path and Path(row.local_path).is_file():
             return Path(row.local_path)
+        # Moved into staging, then killed before the row said so: slskd's copy is gone.
+        if (staged := await self.hass.async_add_executor_job(self._staged, row)) is not None:
+            return staged
         landing = slskd_landing(self.downloads_dir, row.filename)
         if landing is None:
             raise DownloadFailed(
@@ -974,13 +1037,22 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         return None
 
     def _stage(self, source: Path, row: Download) -> Path:
-        folder = self.downloads_dir / STAGING / str(row.job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / safe_name(Path(row.filename.replace("\\", "/")).name)
-        if not inside(self.downloads_dir, target):
-            raise DownloadFailed("the staging path left the downloads folder", DownloadPhase.VERIFY)
+        target = staging_path(self.downloads_dir, row)
+        if source == target:  # staged before a restart, found there again
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(source, target)
         return target
+
+    def _staged(self, row: Download) -> Path | None:
+        """The file staged for this row, when a restart came before the row recorded it."""
+        target = staging_path(self.downloads_dir, row)
+        try:
+            if target.is_file() and target.stat().st_size == row.size:
+                return target
+        except OSError:
+            pass
+        return None
 
     def _quarantine(self, source: Path) -> None:
         folder = self.downloads_dir / QUARANTINE
