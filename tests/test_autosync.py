@@ -339,6 +339,20 @@ async def test_spotify_outage_ends_the_run_partial(
     assert hass.states.get("sensor.harmony_music_last_auto_sync").state == "partial"
 
 
+async def test_revoked_spotify_access_asks_to_sign_in_again(
+    hass: HomeAssistant, entry: MockConfigEntry, spotify_sim: SpotifySimulator
+) -> None:
+    """Access revoked in Spotify's settings: the run ends partial and a reauth flow asks the
+    user to sign in again (the standard repair of a config entry)."""
+    spotify_sim.revoke_tokens()
+    summary = await run(hass, entry)
+    assert summary["status"] == RunStatus.PARTIAL
+    assert summary["services"]["spotify"] == "failed"
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["context"]["entry_id"] == entry.entry_id
+
+
 async def test_plex_outage_ends_the_run_partial_without_downloading(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:

@@ -19,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
+from custom_components.harmony_music.clients.errors import BeetsError
 from custom_components.harmony_music.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.harmony_music.store import Download, DownloadState, JobState
 from custom_components.harmony_music.workers.download import FILE_APPEAR_TIMEOUT, DownloadWorker
@@ -395,6 +396,86 @@ async def test_logged_out_slskd_pauses_with_a_repair(
     )
 
 
+async def test_slskd_sharing_nothing_raises_a_repair_without_pausing(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Peers ban leechers: a share of no files is a repair; downloads go on; sharing clears it."""
+    worker = worker_of(entry)
+    issue_id = f"slskd_sharing_nothing_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    slskd_sim.own_shared_files = 0
+    worker._slskd_checked = 0.0
+    await worker._async_update_pause()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert worker.coordinator.data.status == "idle"
+    slskd_sim.own_shared_files = 40
+    worker._slskd_checked = 0.0
+    await worker._async_update_pause()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_beets_failing_again_and_again_raises_a_repair_until_an_import_works(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator
+) -> None:
+    """Three failed imports in a row: a repair with beets' error; the file is kept and retried,
+    and the import that works clears the repair."""
+    worker = worker_of(entry)
+    worker.queue.backoff = timedelta(milliseconds=50)
+    worker.queue.max_backoff = timedelta(milliseconds=100)
+    worker.queue.max_attempts = 10
+    issue_id = f"beets_import_failing_{entry.entry_id}"
+    real_import = worker.beets.async_import
+    failing = True
+
+    async def flaky_import(paths: list[Path], **kwargs: Any) -> Any:
+        if failing:
+            raise BeetsError("database is locked")
+        return await real_import(paths, **kwargs)
+
+    with patch.object(worker.beets, "async_import", flaky_import):
+        response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+        async with asyncio.timeout(30):
+            while (raised := ir.async_get(hass).async_get_issue(DOMAIN, issue_id)) is None:
+                await asyncio.sleep(0.05)
+        assert raised.translation_placeholders is not None
+        assert raised.translation_placeholders["error"] == "database is locked"
+        assert int(raised.translation_placeholders["count"]) >= 3
+        job = await worker.store.jobs.async_get(response["job_id"])
+        assert job is not None
+        assert job.state is not JobState.FAILED
+        failing = False
+        done = await worker.queue.async_wait(response["job_id"], 30)
+    assert done is not None
+    assert done.state is JobState.COMPLETED, done.last_error
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_downloads_folder_home_assistant_cannot_see_raises_a_repair(
+    hass: HomeAssistant, entry: MockConfigEntry, slskd_sim: SlskdSimulator, tmp_path: Path
+) -> None:
+    """slskd saves into a folder Home Assistant does not see: a repair names the folder it
+    looked in; once the files arrive there the download completes and the repair goes."""
+    worker = worker_of(entry)
+    worker.queue.backoff = timedelta(milliseconds=50)
+    worker.queue.max_backoff = timedelta(milliseconds=100)
+    worker.queue.max_attempts = 20
+    issue_id = f"downloads_folder_invisible_{entry.entry_id}"
+    seen_by_home_assistant = slskd_sim.downloads_dir
+    slskd_sim.downloads_dir = tmp_path / "only-slskd-sees-this"
+    with patch("custom_components.harmony_music.workers.download.FILE_APPEAR_TIMEOUT", 0.3):
+        response = await download(hass, entry, "lossless_lover", [shared(slskd_sim, LULLABY)])
+        async with asyncio.timeout(30):
+            while (raised := ir.async_get(hass).async_get_issue(DOMAIN, issue_id)) is None:
+                await asyncio.sleep(0.05)
+        assert raised.translation_placeholders is not None
+        assert raised.translation_placeholders["path"] == str(worker.downloads_dir)
+        slskd_sim.downloads_dir = seen_by_home_assistant
+        done = await worker.queue.async_wait(response["job_id"], 30)
+    assert done is not None
+    assert done.state is JobState.COMPLETED, done.last_error
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
 async def test_bad_requests_are_refused_and_nothing_is_stored(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
@@ -591,3 +672,25 @@ async def test_transfers_in_flight_share_one_list_request_per_poll(
     # One poll per 0.5 s interval while they ran, plus the attach look-ups (one per file).
     assert len(listings) <= elapsed / 0.5 + 4, (len(listings), elapsed)
     assert worker.poller.polls >= 2
+
+
+async def test_revoked_spotify_access_keeps_the_job_and_asks_to_sign_in_again(
+    hass: HomeAssistant, entry: MockConfigEntry, spotify: SpotifySimulator
+) -> None:
+    """A Spotify-track download while access is revoked: the job waits (it is retried, not
+    failed) and a reauth flow asks the user to sign in again."""
+    spotify.revoke_tokens()
+    response = await download_track(hass, entry, LULLABY_TRACK.id)
+    worker = worker_of(entry)
+    async with asyncio.timeout(10):
+        while (
+            not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+            or (job := await worker.store.jobs.async_get(response["job_id"])) is None
+            or job.last_error is None
+        ):
+            await asyncio.sleep(0.05)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert job.state is not JobState.FAILED
+    assert job.last_error is not None
+    assert "revoked" in job.last_error

@@ -38,10 +38,15 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import HarmonyConfigEntry, HarmonyData
+from .repairs import (
+    ISSUE_DATABASE_DAMAGED,
+    ISSUE_DATABASE_READ_ONLY,
+    async_database_issue,
+)
 from .scan import ScanCoordinator
 from .services import async_setup_services
 from .spotify_urls import spotify_api_url
-from .store import Store, StoreCorruptError, StoreError, StoreLockedError
+from .store import Store, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 from .workers.download import DownloadWorker
 from .workers.matching import MatchingWorker
 
@@ -84,27 +89,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
         return cast(str, oauth_session.token[CONF_ACCESS_TOKEN])
 
     db_path = database_path(hass, entry.entry_id)
-    store = Store(db_path)
-    try:
-        await store.async_open()
-    except StoreLockedError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="database_locked",
-            translation_placeholders={"path": str(db_path)},
-        ) from err
-    except StoreCorruptError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="database_corrupt",
-            translation_placeholders={"path": str(db_path)},
-        ) from err
-    except StoreError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="database_error",
-            translation_placeholders={"path": str(db_path), "error": str(err)},
-        ) from err
+    store = await _async_open_store(hass, entry, db_path)
     # Teardown runs last-registered first: workers stop before the database closes.
     entry.async_on_unload(store.async_close)
 
@@ -158,6 +143,46 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_open_store(hass: HomeAssistant, entry: HarmonyConfigEntry, db_path: Path) -> Store:
+    """The entry's database, or a translated setup error (and a repair) that leaves the file be.
+
+    A lock is usually another process for a moment: retried. A damaged or unwritable file stays
+    broken until the user acts: not retried (no crash loop), a repair says what to do.
+    """
+    store = Store(db_path)
+    placeholders = {"path": str(db_path), "title": entry.title}
+    try:
+        await store.async_open()
+    except StoreLockedError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="database_locked",
+            translation_placeholders={"path": str(db_path)},
+        ) from err
+    except StoreCorruptError as err:
+        async_database_issue(hass, entry, ISSUE_DATABASE_DAMAGED, placeholders)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="database_corrupt",
+            translation_placeholders={"path": str(db_path)},
+        ) from err
+    except StoreReadOnlyError as err:
+        async_database_issue(hass, entry, ISSUE_DATABASE_READ_ONLY, placeholders)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="database_read_only",
+            translation_placeholders={"path": str(db_path)},
+        ) from err
+    except StoreError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="database_error",
+            translation_placeholders={"path": str(db_path), "error": str(err)},
+        ) from err
+    async_database_issue(hass, entry, None, placeholders)
+    return store
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> bool:

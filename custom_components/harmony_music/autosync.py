@@ -29,7 +29,7 @@ from homeassistant.util import dt as dt_util
 
 from .activity import ActivityType, async_record_activity
 from .autosync_collect import async_collect
-from .clients.errors import ClientError
+from .clients.errors import ClientError, InvalidAuthError
 from .clients.slskd import SlskdSearchResponse
 from .const import (
     DEFAULT_OPTIONS,
@@ -372,6 +372,12 @@ class AutoSyncCoordinator(DataUpdateCoordinator[AutoSyncState]):
             collected = await async_collect(
                 self._spotify, self._store, list(self._option(OPT_AUTOSYNC_PLAYLISTS) or [])
             )
+        except InvalidAuthError as err:
+            # The grant is gone (access revoked in Spotify's settings): ask the user to sign in.
+            services["spotify"] = ServiceStatus.FAILED
+            LOGGER.warning("Auto-sync: Spotify access was revoked: %s", err)
+            self.entry.async_start_reauth(self.hass)
+            return RunStatus.PARTIAL, f"Spotify: {err}"
         except ClientError as err:
             services["spotify"] = ServiceStatus.FAILED
             LOGGER.warning("Auto-sync: Spotify failed: %s", err)

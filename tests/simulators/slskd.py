@@ -274,6 +274,8 @@ class SlskdSimulator(LoopbackServer):
         self.api_key = api_key
         self.version = version
         self.logged_in = True
+        # What this slskd itself shares (shares.files); None: as many as the peers share.
+        self.own_shared_files: int | None = None
         self.legacy_enqueue = False  # before 0.24 enqueue answered 201 with an empty body
         self.peers = peers if peers is not None else demo_peers()
         self.time_scale = time_scale
@@ -644,7 +646,11 @@ class SlskdSimulator(LoopbackServer):
         return web.Response(status=204)
 
     async def _application(self, request: web.Request) -> web.Response:
-        files = sum(len(p.files) for p in self.peers) or 1200
+        files = (
+            self.own_shared_files
+            if self.own_shared_files is not None
+            else sum(len(p.files) for p in self.peers) or 1200
+        )
         return web.json_response(
             {
                 "version": {

@@ -13,7 +13,7 @@ from .downloads import (
     DownloadsTable,
     DownloadState,
 )
-from .errors import StoreCorruptError, StoreError, StoreLockedError
+from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 from .jobs import FAILED_STATES, FINAL_STATES, OPEN_STATES, Job, JobsTable, JobState, JobType
 from .library import LibraryTable, LibraryTrack
 from .matches import Match, MatchesTable, MatchRow
@@ -41,6 +41,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreLockedError",
+    "StoreReadOnlyError",
 ]
 
 

@@ -26,7 +26,7 @@ import voluptuous as vol
 
 from ..activity import ActivityType
 from ..clients.beets import BeetsClient
-from ..clients.errors import BeetsError, ClientError, NotFoundError
+from ..clients.errors import BeetsError, ClientError, InvalidAuthError, NotFoundError
 from ..clients.plex import PlexClient
 from ..clients.slskd import SearchBudget, SlskdClient, SlskdSearchResponse, SlskdTransfer
 from ..clients.slskd_models import TransferOutcome, TransferPhase
@@ -66,6 +66,8 @@ FILE_APPEAR_TIMEOUT = 60.0
 DURATION_TOLERANCE_S = 5.0
 # 0.26 stores a failed attempt as Completed a moment before its own retry: look again first.
 FAILURE_CONFIRM_DELAY = 2.0
+# Imports failing this many times in a row raise a repair (one bad file is not beets' fault).
+IMPORT_FAILURES_REPAIR = 3
 # Plex gets one partial refresh for a burst of imports.
 PLEX_REFRESH_COOLDOWN = 10.0
 SLSKD_CHECK_INTERVAL = 60.0
@@ -242,6 +244,7 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         self._user_paused = False
         self._slskd_checked = 0.0
         self._slskd_problem: str | None = None
+        self._import_failures = 0  # beets imports failed in a row
         # One list request per interval for every transfer in flight.
         self.poller = TransferPoller(
             slskd,
@@ -333,6 +336,9 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 self._slskd_problem = (
                     None if app.logged_in else "slskd is not logged in to Soulseek"
                 )
+                # Peers ban leechers; a finished share scan with no file is worth a warning,
+                # not a pause (it is the user's choice, and downloads still work).
+                self._issue("slskd_sharing_nothing", app.shares_ready and app.shared_files == 0)
             self._issue(
                 "slskd_not_logged_in",
                 self._slskd_problem is not None and "logged in" in (self._slskd_problem or ""),
@@ -596,6 +602,10 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                 job, track_id, "no such Spotify track", DownloadPhase.SEARCH
             )
             raise PermanentJobError("no such Spotify track") from None
+        except InvalidAuthError as err:
+            # The job waits for the user to sign in again (the reauth reloads the entry).
+            self.entry.async_start_reauth(self.hass)
+            raise RetryableJobError(f"Spotify access revoked: {err}") from err
         except ClientError as err:
             raise RetryableJobError(f"Spotify unreachable: {err}") from err
         try:
@@ -1011,8 +1021,11 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
         while True:
             found = await self.hass.async_add_executor_job(self._look_for, landing, row.size)
             if found is not None:
+                self._issue("downloads_folder_invisible", False)
                 return found
             if loop.time() >= deadline:
+                # slskd has the file and we cannot see it: the folder option or a mount is wrong.
+                self._issue("downloads_folder_invisible", True, {"path": str(self.downloads_dir)})
                 # The next attempt downloads afresh rather than waiting on this transfer again.
                 await self.store.downloads.async_update(
                     row.id, transfer_id=None, state=DownloadState.PENDING
@@ -1071,17 +1084,32 @@ class DownloadWorker(QueueWorker[DownloadWorkerState]):
                     artist=verified.artist, title=verified.title
                 )
             if existing:
+                self._import_result(None)
                 return existing[0].path
             # A copy, not a move: if Home Assistant dies after beets imported but before the row
             # says so, the staged file is still there and the look-up above finds the import.
             [result] = await self.beets.async_import([staged], move=False)
         except BeetsError as err:
+            self._import_result(str(err))
             raise RetryableJobError(f"beets import failed: {err}") from err
         if result.destination is None:
+            self._import_result(result.error or "no destination")
             raise DownloadFailed(
                 f"beets did not import the file: {result.error}", DownloadPhase.IMPORT
             )
+        self._import_result(None)
         return result.destination
+
+    @callback
+    def _import_result(self, error: str | None) -> None:
+        """Count imports failing in a row; the repair goes with the next success."""
+        self._import_failures = self._import_failures + 1 if error is not None else 0
+        if error is None or self._import_failures >= IMPORT_FAILURES_REPAIR:
+            self._issue(
+                "beets_import_failing",
+                error is not None,
+                {"count": str(self._import_failures), "error": (error or "")[:300]},
+            )
 
     async def _async_refresh_plex(self) -> None:
         folders, self._refresh_folders = self._refresh_folders, set()
