@@ -15,6 +15,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.harmony_music import database_path
@@ -102,3 +103,22 @@ async def test_unwritable_database_is_explained_and_clears_once_writable(
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert issue(hass, "database_read_only", mock_config_entry) is None
+
+
+async def test_empty_database_file_starts_anew_with_a_warning(
+    hass: HomeAssistant,
+    setup_credentials: None,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file truncated to 0 bytes holds nothing to save: the entry loads with a new database
+    and the log says why the queues are empty."""
+    mock_config_entry.add_to_hass(hass)
+    path = database_path(hass, mock_config_entry.entry_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert f"The database {path} was an empty file" in caplog.text
+    assert issue(hass, "database_damaged", mock_config_entry) is None
+    assert path.stat().st_size > 0

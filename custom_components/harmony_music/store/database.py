@@ -11,6 +11,7 @@ from collections.abc import Callable
 import concurrent.futures
 from datetime import UTC, datetime
 from pathlib import Path
+import logging
 import queue
 import sqlite3
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 
 from .errors import StoreError, translate_error
 from .schema import MIGRATIONS
+
+_LOGGER = logging.getLogger(__package__)
 
 type _Call = tuple[Callable[[sqlite3.Connection], Any], concurrent.futures.Future[Any]]
 
@@ -105,6 +108,12 @@ class Database:
         """Open (create or migrate) the database and start the writer thread."""
         if self._thread is not None:
             return
+        # SQLite opens an empty file as a new database: say so, a truncation lost the queues.
+        if await asyncio.get_running_loop().run_in_executor(None, self._is_empty_file):
+            _LOGGER.warning(
+                "The database %s was an empty file (0 bytes, truncated?); it starts anew",
+                self.path,
+            )
         self._thread = threading.Thread(
             target=self._worker, name=f"harmony_music db {self.path.name}", daemon=True
         )
@@ -130,6 +139,12 @@ class Database:
         except OSError as err:
             await self.async_close()
             raise StoreError(f"cannot open database {self.path}: {err}") from err
+
+    def _is_empty_file(self) -> bool:
+        try:
+            return self.path.stat().st_size == 0
+        except OSError:
+            return False
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
