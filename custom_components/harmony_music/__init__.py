@@ -145,6 +145,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HarmonyConfigEntry) -> b
     return True
 
 
+# What a database error at setup means: retried or not, the exception's key, the repair.
+DATABASE_ERRORS: tuple[tuple[type[StoreError], bool, str, str | None], ...] = (
+    (StoreLockedError, True, "database_locked", None),
+    (StoreCorruptError, False, "database_corrupt", ISSUE_DATABASE_DAMAGED),
+    (StoreReadOnlyError, False, "database_read_only", ISSUE_DATABASE_READ_ONLY),
+    (StoreError, False, "database_error", None),
+)
+
+
 async def _async_open_store(hass: HomeAssistant, entry: HarmonyConfigEntry, db_path: Path) -> Store:
     """The entry's database, or a translated setup error (and a repair) that leaves the file be.
 
@@ -155,30 +164,18 @@ async def _async_open_store(hass: HomeAssistant, entry: HarmonyConfigEntry, db_p
     placeholders = {"path": str(db_path), "title": entry.title}
     try:
         await store.async_open()
-    except StoreLockedError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="database_locked",
-            translation_placeholders={"path": str(db_path)},
-        ) from err
-    except StoreCorruptError as err:
-        async_database_issue(hass, entry, ISSUE_DATABASE_DAMAGED, placeholders)
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="database_corrupt",
-            translation_placeholders={"path": str(db_path)},
-        ) from err
-    except StoreReadOnlyError as err:
-        async_database_issue(hass, entry, ISSUE_DATABASE_READ_ONLY, placeholders)
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="database_read_only",
-            translation_placeholders={"path": str(db_path)},
-        ) from err
     except StoreError as err:
-        raise ConfigEntryError(
+        retry, key, issue = next(
+            (retry, key, issue)
+            for kind, retry, key, issue in DATABASE_ERRORS
+            if isinstance(err, kind)
+        )
+        if issue is not None:
+            async_database_issue(hass, entry, issue, placeholders)
+        error = ConfigEntryNotReady if retry else ConfigEntryError
+        raise error(
             translation_domain=DOMAIN,
-            translation_key="database_error",
+            translation_key=key,
             translation_placeholders={"path": str(db_path), "error": str(err)},
         ) from err
     async_database_issue(hass, entry, None, placeholders)

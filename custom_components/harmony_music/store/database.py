@@ -10,8 +10,8 @@ import asyncio
 from collections.abc import Callable
 import concurrent.futures
 from datetime import UTC, datetime
-from pathlib import Path
 import logging
+from pathlib import Path
 import queue
 import sqlite3
 import threading
