@@ -428,6 +428,42 @@ def test_lengths_apart_need_the_album() -> None:
     )
 
 
+def test_remix_collections_and_re_recorded_albums() -> None:
+    """A plain title on a remix collection ("The Remixes", "Remixed") or on an album called
+    re-recorded is that album's version, not the original; a title naming its remix on a remix
+    collection is that remix; a remix named only by a bracket of its folder counts too."""
+    song = {
+        "name": "Only Girl (In the World)",
+        "artists": [{"name": "Rihanna"}],
+        "album": {"name": "Loud"},
+        "duration_ms": 235000,
+    }
+    assert score_details(song, lib(song["name"], "Rihanna", 235400, album="Loud")).gate is None
+    remixed = lib(song["name"], "Rihanna", 235400, album="Loud: The Remixes")
+    assert score_details(song, remixed).gate == "version"
+    rerecorded = lib(song["name"], "Rihanna", 235000, album="Greatest Hits (Re-Recorded)")
+    assert score_details(song, rerecorded).gate == "version"
+    folder = slsk("@@u\\[Kayzo's Bootleg] Rihanna\\Only Girl (In the World).mp3", 236)
+    assert score_details(song, folder).gate == "version"
+    album_folder = slsk(
+        "@@u\\Rihanna - Loud (Remixed) [2011]\\01 - Only Girl (In the World).mp3", 235
+    )
+    assert score_details(song, album_folder).gate == "version"
+
+    remix = dict(
+        song, name="Only Girl (In the World) - Rosabel Club Mix", album={"name": "Loud Remixes"}
+    )
+    named = slsk("@@u\\Rihanna - Only Girl (In the World) (Rosabel Club Mix).mp3", 235)
+    assert score(remix, named) >= DEFAULT_CONFIDENCE_THRESHOLD
+    in_folder = slsk(
+        "@@u\\Rihanna - Loud Remixes\\03 - Only Girl (In the World) (Rosabel Club Mix).mp3", 235
+    )
+    assert score(remix, in_folder) >= DEFAULT_CONFIDENCE_THRESHOLD
+    assert (
+        score_details(remix, lib(song["name"], "Rihanna", 235000, album="Loud")).gate == "version"
+    )
+
+
 def test_subtitles_taglines_and_nested_brackets() -> None:
     """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
     version; two different subtitles are two recordings."""

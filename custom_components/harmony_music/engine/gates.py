@@ -31,6 +31,7 @@ from .thresholds import (
     SHORT_TITLE,
     TITLE_GATE,
 )
+from .versions import with_album
 
 # Version classes an edit can differ by when the lengths agree (a plain-named copy of a single
 # is its radio edit), and classes a copy inherits from its album (a plain title on a live album).
@@ -173,8 +174,8 @@ def versions_compatible(track: TrackFeatures, cand: CandidateFeatures, reading: 
     way round, and only when the lengths agree: an unlabelled copy as long as the radio edit is
     the radio edit; a plain title from the same album as a live track is that live take.
     """
-    ours = track.title.versions | track.album_versions
-    theirs = reading.title.versions | reading.album_versions
+    ours = with_album(track.title.versions, track.album_versions)
+    theirs = with_album(reading.title.versions, reading.album_versions)
     if ours == theirs:
         return True
     if not same_length(track, cand):

@@ -65,7 +65,9 @@ def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
         if depth == 0:
             found |= album_versions(_BRACKETED.sub(" ", folder))
             for descriptor in _BRACKETED.findall(folder):
-                found |= (classify(fold(descriptor)) or frozenset()) & _FOLDER_CLASSES
+                classes = classify(fold(descriptor)) or frozenset()
+                # "[Diplo's Flip] Calvin Harris\Summer.mp3": a remix named only by its folder.
+                found |= {c for c in classes if c in _FOLDER_CLASSES or c.startswith("remix:")}
         if "karaoke" in folder.lower():
             found.add("karaoke")
         category = _CATEGORY_FOLDER.match(fold(folder))

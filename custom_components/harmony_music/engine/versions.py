@@ -77,7 +77,7 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
         (r"\bradio edit\b|\bradio version\b|\bradio mix\b", "radio_edit"),
         (r"\bextended\b|\b12 inch\b|\b12\b", "extended"),
         (
-            r"\bremix(es)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b|\bvip\b"
+            r"\bremix(es|ed)?\b|\brmx\b|\bdub\b|\bbootleg\b|\brework\b|\bflip\b|\bvip\b"
             r"|(?<!radio )(?<!extended )(?<!original )\bmix\b",
             "remix",
         ),
@@ -105,7 +105,7 @@ _PLAIN_RECORDING = re.compile(
 # "(Part 2)" is part of the song's name, not a version of it.
 _NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
 _REMIX_WORDS = re.compile(
-    r"\b(?:remix(?:es)?|rmx|mix|dub|bootleg|rework|flip|vip|official|the|version|feat|ft|featuring"
+    r"\b(?:remix(?:es|ed)?|rmx|mix|dub|bootleg|rework|flip|vip|official|the|version|feat|ft|featuring"
     r"|radio|edit|extended|club|short|long)\b"
 )
 # "With Long-Lost Guitars", "with Strings": a new arrangement, not a featured artist.
@@ -234,14 +234,20 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
 _LIVE_ALBUM = re.compile(
     r"\blive (at|in|from|on)\b|^live$|\blive$|^live \d{4}\b|\bin concert\b|\bunplugged\b"
 )
+_RERECORDED_ALBUM = re.compile(r"\bre ?record(?:ed|ings?)\b")  # "Greatest Hits (Re-Recorded)"
+# "The Remix", "Skin - The Remixes", "Remixed": the tracks are remixes, whoever made them.
+_REMIX_ALBUM = re.compile(r"\bremix(?:es|ed)?\b")
+# The class a remix collection gives a plain title: a remix by someone unnamed.
+ALBUM_REMIX = "remix:"
 
 
 @lru_cache(maxsize=65536)
 def album_versions(album: str) -> frozenset[str]:
     """Version classes an album name implies for all its tracks (a live album's tracks are live).
 
-    MTV Unplugged albums are live and acoustic; "Taylor's Version" albums are re-recordings;
-    karaoke compilations hold karaoke tracks.
+    MTV Unplugged albums are live and acoustic; "Taylor's Version" albums and albums called
+    re-recorded are re-recordings; karaoke compilations hold karaoke tracks; remix collections
+    hold remixes (ALBUM_REMIX, which a title naming its remix replaces: see with_album).
     """
     folded = fold(album)
     if not folded:
@@ -255,4 +261,17 @@ def album_versions(album: str) -> frozenset[str]:
         found.add("karaoke")
     if "taylors version" in folded or "taylor s version" in folded:
         found.add("rerecorded")
+    if _RERECORDED_ALBUM.search(folded):
+        found.add("rerecorded")
+    if _REMIX_ALBUM.search(folded):
+        found.add(ALBUM_REMIX)
     return frozenset(found)
+
+
+def with_album(title_versions: frozenset[str], album_classes: frozenset[str]) -> frozenset[str]:
+    """The version classes of a title on its album: a remix collection makes a plain title a
+    remix, but a title that names its remix ("Never Be Like You - Wave Racer Remix" on
+    "Skin: The Remixes") is that remix and no other."""
+    if ALBUM_REMIX in album_classes and any(c.startswith("remix:") for c in title_versions):
+        album_classes = album_classes - {ALBUM_REMIX}
+    return title_versions | album_classes
