@@ -464,6 +464,37 @@ def test_remix_collections_and_re_recorded_albums() -> None:
     )
 
 
+def test_acoustic_and_instrumental_albums() -> None:
+    """An album closing on "Acoustic" or holding "Instrumentals" gives plain titles that version;
+    an album merely starting with the word ("Acoustic Soul") does not."""
+    song = {
+        "name": "Hand in My Pocket",
+        "artists": [{"name": "Alanis Morissette"}],
+        "album": {"name": "Jagged Little Pill"},
+        "duration_ms": 221000,
+    }
+    acoustic = slsk(
+        "@@u\\Alanis Morissette - Jagged Little Pill Acoustic (2005)\\02 Hand in My Pocket.mp3", 221
+    )
+    assert score_details(song, acoustic).gate == "version"
+    instrumentals = slsk(
+        "@@u\\Alanis Morissette - Jagged Little Pill (Instrumentals)\\04 Hand in My Pocket.mp3", 221
+    )
+    assert score_details(song, instrumentals).gate == "version"
+    library = lib(
+        song["name"], "Alanis Morissette", 221000, album="Jagged Little Pill Instrumentals"
+    )
+    assert score_details(song, library).gate == "version"
+    soul = {
+        "name": "Video",
+        "artists": [{"name": "India.Arie"}],
+        "album": {"name": "Acoustic Soul"},
+        "duration_ms": 264000,
+    }
+    same = slsk("@@u\\India.Arie - Acoustic Soul (2001)\\03 Video.flac", 264)
+    assert score(soul, same) >= DEFAULT_CONFIDENCE_THRESHOLD
+
+
 def test_subtitles_taglines_and_nested_brackets() -> None:
     """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
     version; two different subtitles are two recordings."""

@@ -21,7 +21,7 @@ from .versions import ParsedTitle, album_versions, classify, parse_title
 
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d{1,2}[-.]\d{1,2}|[a-dA-D]?\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
 # Version classes a folder's bracketed descriptor passes on to the files in it.
-_FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke", "demo", "rerecorded"})
+_FOLDER_CLASSES = frozenset({"live", "acoustic", "karaoke", "demo", "rerecorded", "instrumental"})
 # A folder that sorts an artist's files by version ("Live", "Demos", "Unplugged").
 _CATEGORY_FOLDER = re.compile(
     r"^(live|demo|acoustic|unplugged)s?(?: (?:recordings|albums|tracks|sessions|versions))?$"
@@ -65,7 +65,7 @@ def _folder_versions(folders: Sequence[str]) -> frozenset[str]:
         if depth == 0:
             found |= album_versions(_BRACKETED.sub(" ", folder))
             for descriptor in _BRACKETED.findall(folder):
-                classes = classify(fold(descriptor)) or frozenset()
+                classes = _recording_classes(fold(descriptor))  # "(Instrumentals)" too
                 # "[Diplo's Flip] Calvin Harris\Summer.mp3": a remix named only by its folder.
                 found |= {c for c in classes if c in _FOLDER_CLASSES or c.startswith("remix:")}
         if "karaoke" in folder.lower():

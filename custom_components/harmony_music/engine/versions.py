@@ -237,6 +237,9 @@ _LIVE_ALBUM = re.compile(
 _RERECORDED_ALBUM = re.compile(r"\bre ?record(?:ed|ings?)\b")  # "Greatest Hits (Re-Recorded)"
 # "The Remix", "Skin - The Remixes", "Remixed": the tracks are remixes, whoever made them.
 _REMIX_ALBUM = re.compile(r"\bremix(?:es|ed)?\b")
+# "Jagged Little Pill Acoustic", "Acoustic Sessions" (not "Acoustic Soul": only a closing word).
+_ACOUSTIC_ALBUM = re.compile(r"\bacoustic(?: (?:versions?|sessions?|edition|recordings?))?$")
+_INSTRUMENTAL_ALBUM = re.compile(r"\binstrumentals?\b")  # "The Score (Instrumentals)"
 # The class a remix collection gives a plain title: a remix by someone unnamed.
 ALBUM_REMIX = "remix:"
 
@@ -246,7 +249,8 @@ def album_versions(album: str) -> frozenset[str]:
     """Version classes an album name implies for all its tracks (a live album's tracks are live).
 
     MTV Unplugged albums are live and acoustic; "Taylor's Version" albums and albums called
-    re-recorded are re-recordings; karaoke compilations hold karaoke tracks; remix collections
+    re-recorded are re-recordings; acoustic and instrumental albums hold such versions; karaoke
+    compilations hold karaoke tracks; remix collections
     hold remixes (ALBUM_REMIX, which a title naming its remix replaces: see with_album).
     """
     folded = fold(album)
@@ -255,8 +259,10 @@ def album_versions(album: str) -> frozenset[str]:
     found: set[str] = set()
     if _LIVE_ALBUM.search(folded):
         found.add("live")
-    if "unplugged" in folded:
+    if "unplugged" in folded or _ACOUSTIC_ALBUM.search(folded):
         found.add("acoustic")
+    if _INSTRUMENTAL_ALBUM.search(folded):
+        found.add("instrumental")
     if "karaoke" in folded:
         found.add("karaoke")
     if "taylors version" in folded or "taylor s version" in folded:
