@@ -495,6 +495,28 @@ def test_acoustic_and_instrumental_albums() -> None:
     assert score(soul, same) >= DEFAULT_CONFIDENCE_THRESHOLD
 
 
+def test_brackets_of_other_scripts_and_tags() -> None:
+    """【】, «», 《》 and a ~tilde pair~ after a title hold descriptors as parentheses do: a tag
+    (【MV】) or an other-script name is no version, a remix or 歌ってみた (a sung cover) is one."""
+    assert parse_title("Lemon【MV】").base == "lemon"
+    assert parse_title("Summer ~Extended Mix~").versions == {"extended"}
+    assert parse_title("a ~ b ~ c").base == "a b c"  # spaced tildes separate, they do not bracket
+    assert parse_title("«Hello»").base == "hello"  # quotes around a whole title stay the title
+    lemon = {
+        "name": "Lemon",
+        "artists": [{"name": "米津玄師"}],
+        "album": {"name": "STRAY SHEEP"},
+        "duration_ms": 255000,
+    }
+    assert (
+        score(lemon, slsk("@@u\\米津玄師 - Lemon【MV】.mp3", 255)) >= DEFAULT_CONFIDENCE_THRESHOLD
+    )
+    remix = slsk("@@u\\米津玄師 - Lemon«Remix».mp3", 255)
+    assert score_details(lemon, remix).gate == "version"
+    sung = slsk("@@u\\まふまふ - Lemon【歌ってみた】.mp3", 255)
+    assert score_details(lemon, sung).gate == "version"
+
+
 def test_subtitles_taglines_and_nested_brackets() -> None:
     """A bracket inside a bracket is one descriptor; an "Official ... Song" tagline names no
     version; two different subtitles are two recordings."""

@@ -58,7 +58,8 @@ VERSION_CLASSES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), c)
     for p, c in [
         (r"\bkaraoke\b|\bin the style of\b", "karaoke"),
-        (r"\bcover\b|\btribute\b", "cover"),
+        # 歌ってみた / 弾いてみた ("I tried singing / playing it"), as unidecode spells them.
+        (r"\bcover\b|\btribute\b|\bge tsutemita\b|\bdan itemita\b", "cover"),
         (r"\bsped up\b|\bspeed up\b|\bnightcore\b", "sped_up"),
         (r"\bslowed\b|\breverb\b|\bchopped\b|\bscrewed\b", "slowed"),
         (r"\b8d\b|\bbass boosted\b", "processed"),
@@ -126,6 +127,21 @@ _TAGLINE = re.compile(r"\bofficial\b")
 _VERSION_YEAR = re.compile(r"^(.+\S)\s+((?:19|20)\d{2})$")
 
 
+# Brackets other scripts and tags use for a descriptor ("Lemon【MV】", "Кукушка «Чёрный альбом»",
+# "Summer ~Extended Mix~"), read as parentheses when some title comes before them.
+_OTHER_BRACKETS = re.compile(
+    "(?<=\\S)\\s*(?:【([^】]*)】|«([^»]*)»|\u3014([^\u3015]*)\u3015|《([^》]*)》)"
+)
+_TILDE_PAIR = re.compile("(?<=\\S)\\s+[~\u301c\uff5e](?=\\S)([^~\u301c\uff5e]*\\S)[~\u301c\uff5e]")
+
+
+def _plain_brackets(text: str) -> str:
+    def paren(match: re.Match[str]) -> str:
+        return f" ({next(group for group in match.groups() if group is not None)})"
+
+    return _TILDE_PAIR.sub(paren, _OTHER_BRACKETS.sub(paren, text))
+
+
 @dataclass(frozen=True)
 class ParsedTitle:
     """A title's base (what identifies the song), its version classes and other names.
@@ -178,7 +194,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     ``dash_suffix``: treat " - Live at X" as a descriptor (Spotify and library titles); Soulseek
     file names use " - " between artist and title, so their parser passes False.
     """
-    text = raw or ""
+    text = _plain_brackets(raw or "")
     if not _SPLIT_HINT.search(text):
         # Nothing to split off.
         return ParsedTitle(fold(text), frozenset(), (), False, (), is_non_latin(text))
