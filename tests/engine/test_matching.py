@@ -814,3 +814,24 @@ def test_unicode_titles_in_range(title: str, artist: str) -> None:
     track = {"name": title, "artists": [{"name": artist}], "duration_ms": 200000}
     for candidate in (lib(title, artist, 200000), slsk(f"{artist} - {title}.mp3", 200)):
         assert 0.0 <= score(track, candidate) <= 1.0
+
+
+def test_part_numbers_in_any_spelling() -> None:
+    """ "Pts. 1-5", "Parts I-V" and "Pt. II" name the pieces the same way; other parts differ."""
+    shine = {
+        "name": "Shine On You Crazy Diamond (Pts. 1-5)",
+        "artists": [{"name": "Pink Floyd"}],
+        "album": {"name": "Wish You Were Here"},
+        "duration_ms": 810000,
+    }
+    same = slsk(
+        "@@u\\Pink Floyd\\1975 - Wish You Were Here\\01 Shine On You Crazy Diamond (Parts I-V).flac",
+        810,
+    )
+    assert score(shine, same) >= DEFAULT_CONFIDENCE_THRESHOLD
+    other = slsk(
+        "@@u\\Pink Floyd\\1975 - Wish You Were Here\\05 Shine On You Crazy Diamond (Parts VI-IX).flac",
+        810,
+    )
+    assert score(shine, other) < DEFAULT_CONFIDENCE_THRESHOLD
+    assert parse_title("Bohemian Rhapsody (Pt. II)").base == "bohemian rhapsody part 2"

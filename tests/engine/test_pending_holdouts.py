@@ -16,7 +16,7 @@ PENDING = Path(__file__).parent / "pending"
 # (precision, recall) each file scores now (2026-12-04); raise them as fixes land.
 FLOORS: dict[str, tuple[float, float]] = {
     "holdout_h": (0.920, 0.870),
-    "holdout_i": (0.942, 0.925),
+    "holdout_i": (0.943, 0.934),
 }
 
 

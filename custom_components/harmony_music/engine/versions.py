@@ -104,7 +104,23 @@ _PLAIN_RECORDING = re.compile(
     r"^(?:(?:original|album|single) (?:mix|version)|(?:mono|stereo) mix)$"
 )
 # "(Part 2)" is part of the song's name, not a version of it.
-_NUMBERED_PIECE = re.compile(r"^(?:part|vol|volume|chapter|no|book|act) \d+$")
+_NUMBERED_PIECE = re.compile(r"^(?:parts?|vol|volume|chapter|no|book|act) \d+(?: \d+)?$")
+# "Pts. 1-5", "Parts I-V", "Pt. II": one spelling, so both name the same pieces.
+_PART_WORD = re.compile(r"^(?:pts?|parts?)\b")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
+          "viii": "8", "ix": "9", "x": "10"}  # fmt: skip
+
+
+def _part_numbers(folded: str) -> str:
+    """A folded "pts 1 5" / "parts i v" / "pt ii" descriptor as "parts 1 5" / "part 2"."""
+    if not _PART_WORD.match(folded):
+        return folded
+    word, _, rest = folded.partition(" ")
+    numbers = [_ROMAN.get(token, token) for token in rest.split()]
+    plural = word in {"pts", "parts"} or len(numbers) > 1
+    return " ".join(["parts" if plural else "part", *numbers])
+
+
 _REMIX_WORDS = re.compile(
     r"\b(?:remix(?:es|ed)?|rmx|mix|dub|bootleg|rework|flip|vip|official|the|version|feat|ft|featuring"
     r"|radio|edit|extended|club|short|long)\b"
@@ -217,6 +233,7 @@ def parse_title(raw: str, *, dash_suffix: bool = True) -> ParsedTitle:
     remaster = False
     for descriptor in descriptors:
         folded = fold(descriptor)
+        folded = _part_numbers(folded)
         if _NUMBERED_PIECE.match(folded):
             text = f"{text} {folded}"
             continue
