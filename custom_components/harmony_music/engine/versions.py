@@ -117,6 +117,8 @@ def _part_numbers(folded: str) -> str:
         return folded
     word, _, rest = folded.partition(" ")
     numbers = [_ROMAN.get(token, token) for token in rest.split()]
+    if not numbers or not all(number.isdigit() for number in numbers):
+        return folded  # "(Part of the Plan)" is a subtitle, not numbered pieces
     plural = word in {"pts", "parts"} or len(numbers) > 1
     return " ".join(["parts" if plural else "part", *numbers])
 
